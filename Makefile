@@ -1,0 +1,43 @@
+# `make demo` sets up and runs the main job; `make test` sets up and runs every check.
+# .ci/run calls `make test`, so CI runs exactly what a developer runs.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed
+
+.PHONY: setup demo test lint types contracts pytest fast bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet -e ".[service]" --group dev
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/fluorocode check examples/knee-arthroscopy-with-fluoro.json --format table
+
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks
+
+types: setup
+	$(VENV)/bin/mypy
+
+contracts: setup
+	$(VENV)/bin/lint-imports
+
+pytest: setup
+	$(VENV)/bin/pytest -q
+
+# fast feedback while developing: no full-table imports
+fast: setup
+	$(VENV)/bin/pytest -q -m "not slow"
+
+test: lint types contracts pytest
+
+bench: setup
+	$(PY) benchmarks/bench_store.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

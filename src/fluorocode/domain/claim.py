@@ -1,0 +1,78 @@
+"""An encounter as the check contract describes it (contract.md, "Input: one encounter").
+
+Documentation fields use ``None`` for "not documented", which is never the same as zero:
+``minutes=0.0`` is a documented value (and an implausible one for billed fluoroscopy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from fluorocode.domain.codes import ClaimType, Program
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLine:
+    """One claim line: a code, up to four modifiers, units."""
+
+    code: str
+    modifiers: tuple[str, ...] = ()
+    units: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """A documented dose value exactly as given, with its normalised magnitude."""
+
+    value: float
+    unit: str
+    normalised: float  # mGy for air kerma, Gy·cm² for dose-area product
+
+
+@dataclass(frozen=True, slots=True)
+class DistinctIndication:
+    """The provider's answer to "did this fluoroscopy have its own indication?".
+
+    ``confirmed`` is None when not asked yet; ``basis`` is one of the contract's four
+    bases when confirmed.
+    """
+
+    confirmed: bool | None = None
+    basis: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FluoroDocumentation:
+    """What the provider documented about the fluoroscopy; None = not documented."""
+
+    indication: str | None = None
+    minutes: float | None = None
+    air_kerma: Dose | None = None
+    dose_area_product: Dose | None = None
+    images_saved: bool | None = None
+    separate_report: bool | None = None
+    distinct_indication: DistinctIndication = field(default_factory=DistinctIndication)
+
+    @property
+    def has_dose(self) -> bool:
+        return self.air_kerma is not None or self.dose_area_product is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Encounter:
+    """One encounter to check: what was billed, where, when, and what was documented."""
+
+    id: str
+    date_of_service: date
+    place_of_service: str
+    lines: tuple[ClaimLine, ...]
+    claim_type: ClaimType = ClaimType.PROFESSIONAL
+    program: Program = Program.MEDICARE
+    global_billing: bool = False
+    documentation: FluoroDocumentation = field(default_factory=FluoroDocumentation)
+    note: str | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(line.code for line in self.lines)

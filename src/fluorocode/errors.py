@@ -1,0 +1,139 @@
+"""The fluorocode error tree.
+
+Every error the package raises on purpose derives from :class:`FluorocodeError`::
+
+    FluorocodeError
+    ├── ConfigError                      bad settings, home directory unusable
+    ├── DataSourceError                  a CMS file or download could not be used
+    │   ├── EditFileFormatError          a file's content is wrong: file, line, column named
+    │   ├── UnknownFileError             a file name CMS never uses; a zip without its member
+    │   └── FetchError                   a download failed or its checksum did not match
+    ├── EditionError                     the edition store
+    │   ├── EditionExistsError           importing a program + quarter that is already there
+    │   ├── EditionNotFoundError         no such edition
+    │   └── StoreVersionError            a compiled store written by another format version
+    ├── ClaimInputError(ValueError)      an encounter is invalid; ``errors`` lists each field
+    ├── QuantityError(ValueError)        an unknown or malformed unit or quantity
+    └── ExtractionError                  note text that cannot be read at all
+
+Errors carry typed fields and pickle cleanly (batch jobs send them across processes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ClaimInputError",
+    "ConfigError",
+    "DataSourceError",
+    "EditFileFormatError",
+    "EditionError",
+    "EditionExistsError",
+    "EditionNotFoundError",
+    "ExtractionError",
+    "FetchError",
+    "FieldError",
+    "FluorocodeError",
+    "QuantityError",
+    "StoreVersionError",
+    "UnknownFileError",
+]
+
+
+class FluorocodeError(Exception):
+    """Root of every error fluorocode raises on purpose."""
+
+
+class ConfigError(FluorocodeError):
+    """Settings or the home directory cannot be used."""
+
+
+class DataSourceError(FluorocodeError):
+    """A CMS source file or download cannot be used."""
+
+
+class EditFileFormatError(DataSourceError):
+    """A CMS file's content is malformed.
+
+    Attributes:
+        file: the file name (inside a zip: ``archive.zip!member.TXT``).
+        line: 1-based physical line (record for CSV), or None when not line-bound.
+        column: the column's name or 1-based number, or None.
+        reason: what is wrong, in plain words.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        reason: str,
+        line: int | None = None,
+        column: str | int | None = None,
+    ) -> None:
+        self.file = file
+        self.reason = reason
+        self.line = line
+        self.column = column
+        where = file
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {reason}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, int | None, str | int | None]]:
+        return (type(self), (self.file, self.reason, self.line, self.column))
+
+
+class UnknownFileError(DataSourceError):
+    """A file whose name or archive content is not a CMS NCCI/PFS file we know."""
+
+
+class FetchError(DataSourceError):
+    """A download failed, was refused, or did not match its recorded checksum."""
+
+
+class EditionError(FluorocodeError):
+    """The edition store cannot do what was asked."""
+
+
+class EditionExistsError(EditionError):
+    """An edition for this program and quarter is already imported."""
+
+
+class EditionNotFoundError(EditionError):
+    """No edition matches the request."""
+
+
+class StoreVersionError(EditionError):
+    """A compiled edition was written by an incompatible store format."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One invalid field of an encounter: a JSON-path-like location and the reason."""
+
+    field: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class ClaimInputError(FluorocodeError, ValueError):
+    """An encounter is invalid; ``errors`` names every bad field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+    def __reduce__(self) -> tuple[type, tuple[list[FieldError]]]:
+        return (type(self), (self.errors,))
+
+
+class QuantityError(FluorocodeError, ValueError):
+    """A unit or quantity that cannot be read (unknown unit, wrong dimension)."""
+
+
+class ExtractionError(FluorocodeError):
+    """Note text that cannot be read at all (not text)."""
