@@ -72,7 +72,38 @@ class Encounter:
     global_billing: bool = False
     documentation: FluoroDocumentation = field(default_factory=FluoroDocumentation)
     note: str | None = None
+    note_reading: NoteReading | None = None  # set by the façade after reading ``note``
 
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(line.code for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSpan:
+    """Where in the note a documented fact was read (character offsets)."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"field": self.field, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReading:
+    """What the clinical note says about fluoroscopy, in domain terms.
+
+    ``filled`` names the documentation fields the note supplied because the structured
+    block left them absent; ``spans`` are the evidence for them and for the flags.
+    """
+
+    fluoroscopy_used: bool | None = None
+    standalone: bool | None = None
+    filled: tuple[str, ...] = ()
+    spans: tuple[NoteSpan, ...] = ()
+
+    def spans_for(self, *fields: str) -> list[dict[str, object]]:
+        return [s.to_dict() for s in self.spans if s.field in fields]

@@ -49,6 +49,9 @@ class ReportStatus(StrEnum):
 class PromptKind(StrEnum):
     CONFIRM_DISTINCT_INDICATION = "confirm_distinct_indication"
     FLUOROSCOPY_DOCUMENTATION = "fluoroscopy_documentation"
+    # added by fluorocode (contract: fields and kinds may be added)
+    CONFIRM_DISTINCT_SERVICE = "confirm_distinct_service"
+    CONFIRM_UNITS = "confirm_units"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +170,16 @@ class Report:
 
 
 def report_status(lines: tuple[LineResult, ...], findings: tuple[Finding, ...]) -> ReportStatus:
-    """The report status from line actions and findings (never clean on missing data)."""
-    if any(f.status is Status.NO_DATA for f in findings):
-        return ReportStatus.NO_DATA
+    """The report status from line actions and findings.
+
+    A hold needs the provider first; otherwise missing data wins over any verdict, so a
+    claim is never called clean on data that was not there.
+    """
     actions = {line.action for line in lines}
     if Action.HOLD in actions:
         return ReportStatus.NEEDS_PROVIDER_INPUT
+    if any(f.status is Status.NO_DATA for f in findings):
+        return ReportStatus.NO_DATA
     if actions & {Action.MODIFY, Action.REMOVE}:
         return ReportStatus.CORRECTED
     if any(f.status in (Status.FAIL, Status.ERROR) for f in findings):

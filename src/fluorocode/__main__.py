@@ -1,0 +1,5 @@
+"""``python -m fluorocode``."""
+
+from fluorocode.cli import main
+
+main()

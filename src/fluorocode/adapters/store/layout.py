@@ -1,0 +1,22 @@
+"""Names and format version of the files in an edition directory."""
+
+from __future__ import annotations
+
+from fluorocode.domain.edits import Table
+
+#: Bump when the on-disk layout changes; an edition of another version is refused.
+STORE_FORMAT = 1
+MANIFEST = "edition.json"
+#: Open PTP deletion date ('*' in the CMS file), stored as a sortable integer.
+OPEN_DELETION = 99991231
+
+PTP_TABLES = frozenset({Table.PTP_PRACTITIONER, Table.PTP_OUTPATIENT_HOSPITAL, Table.PTP_DME})
+MUE_TABLES = frozenset({Table.MUE_PRACTITIONER, Table.MUE_OUTPATIENT_HOSPITAL, Table.MUE_DME})
+
+
+def array_file(table: Table, column: str) -> str:
+    return f"{table.value}.{column}.npy"
+
+
+def parquet_file(table: Table) -> str:
+    return f"{table.value}.parquet"

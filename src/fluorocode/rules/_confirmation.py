@@ -1,0 +1,73 @@
+"""The distinct-indication confirmation shared by the PTP (NC01) and integral (FL02) rules.
+
+Design.md step 3: 76000 under an indicator-1 edit, or beside a service it is integral to,
+is billable only if the provider confirms a distinct, unrelated indication. Not asked:
+hold with a ``confirm_distinct_indication`` prompt. Confirmed: append the X{EPSU}
+modifier of the basis (unless a PTP-associated modifier is already on the line).
+Denied: remove. Fluoroscopy that guided the same procedure never qualifies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fluorocode.domain.claim import DistinctIndication
+from fluorocode.domain.codes import BASIS_MODIFIER, PTP_ASSOCIATED_MODIFIERS
+from fluorocode.domain.findings import Action, Prompt, PromptKind, Status
+from fluorocode.rules.base import LineState, Outcome
+
+QUESTION = (
+    "Did the fluoroscopy on line {line} (76000) have its own indication, unrelated to "
+    "{partner}? Answer yes only for a separate encounter, a separate anatomic site, a "
+    "separate practitioner, or an unusual non-overlapping service. Fluoroscopy that "
+    "guided or checked the same procedure never qualifies."
+)
+BASES = tuple(BASIS_MODIFIER)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    status: Status
+    action: Action
+    modifier: str | None  # the X modifier to append, if any
+    answer: str  # "not asked", "confirmed", "denied"
+
+
+def decide(line: LineState, answer: DistinctIndication) -> Decision:
+    """What the provider's answer means for the 76000 line."""
+    if answer.confirmed is None:
+        return Decision(Status.FAIL, Action.HOLD, None, "not asked")
+    if answer.confirmed is False:
+        return Decision(Status.FAIL, Action.REMOVE, None, "denied")
+    assert answer.basis is not None  # input validation requires a basis with confirmed
+    present = [m for m in line.modifiers if m in PTP_ASSOCIATED_MODIFIERS]
+    modifier = None if present else BASIS_MODIFIER[answer.basis]
+    return Decision(Status.BYPASSED, Action.MODIFY if modifier else Action.KEEP,
+                    modifier, "confirmed")
+
+
+def apply(outcome: Outcome, line: LineState, decision: Decision, partner: str) -> None:
+    """Record the decision's action, modifier and prompt for ``line``."""
+    outcome.act(line.index, decision.action)
+    if decision.modifier:
+        outcome.add_modifier(line.index, decision.modifier)
+    if decision.answer == "not asked":
+        outcome.prompt(
+            Prompt(
+                kind=PromptKind.CONFIRM_DISTINCT_INDICATION,
+                line=line.index,
+                question=QUESTION.format(line=line.index, partner=partner),
+                options=BASES,
+            )
+        )
+
+
+def next_step(decision: Decision) -> str:
+    """The plain-words instruction that ends a finding's message."""
+    if decision.answer == "not asked":
+        return "Hold 76000 and ask the provider to confirm a distinct indication."
+    if decision.answer == "denied":
+        return "The provider said it had no distinct indication: leave 76000 off the claim."
+    if decision.modifier:
+        return f"Confirmed distinct indication: append {decision.modifier} to 76000."
+    return "Confirmed distinct indication; the line already carries a PTP-associated modifier."

@@ -1,0 +1,69 @@
+"""FL02 fluoro.integral: no PTP edit is not the same as billable.
+
+**Policy source:** CPT "separate procedure" definition of 76000; NCCI Policy Manual
+ch. I (a procedure includes the imaging needed to complete it) and ch. IV, V, VI, VIII,
+XI (arthroscopy, spine, endoscopy, catheterisation); design.md step 4; domain.md §0.4.
+Families are reviewed data in ``rules/policy/fluoroscopy.toml``, each with its source.
+Real data: in July 2024, 27506, 27236, 27447, 27756, 28485 and 20690-20693 had no 76000
+edit at all.
+
+**Fails when:** a 76000 line is column 2 of no in-force PTP edit with another line, yet
+the claim holds a service fluoroscopy is integral to (surgery 10000-69999, arthroscopy,
+spine, endoscopy, cardiac catheterisation, or a code whose descriptor includes imaging
+guidance). Treated as an indicator-1 edit: hold with a ``confirm_distinct_indication``
+prompt; denied: remove.
+
+**Passes when:** no such service is on the claim (nothing is emitted), or a PTP edit
+already decided the line (NC01 speaks for it).
+
+**Bypass:** the provider's confirmed distinct indication (status ``bypassed``; appends
+XE/XS/XP/XU by its basis). No modifier alone.
+
+**Evidence emitted:** the integral service's code, its family and the family's source.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from fluorocode.domain.findings import Finding, Status
+from fluorocode.rules import _confirmation
+from fluorocode.rules.base import FLUORO, Outcome, RuleContext
+from fluorocode.rules.policy import fluoro_policy
+
+CITATION = "CPT separate-procedure rule; NCCI Policy Manual ch. I and the chapter of the family"
+
+
+class IntegralRule:
+    code: ClassVar[str] = "FL02"
+    name: ClassVar[str] = "fluoro.integral"
+    emits: ClassVar[tuple[str, ...]] = ("fluoro.integral",)
+
+    def evaluate(self, ctx: RuleContext) -> Outcome:
+        out = Outcome()
+        policy = fluoro_policy()
+        decided = {e.column1 for e in ctx.claim_edits() if e.column2 == FLUORO}
+        for line in ctx.lines_with(FLUORO):
+            if any(other.code in decided for other in ctx.lines if other.index != line.index):
+                continue
+            hosts = [
+                (other, family)
+                for other in ctx.lines
+                if other.index != line.index
+                and (family := policy.integral_family(other.code)) is not None
+            ]
+            if not hosts:
+                continue
+            host, family = hosts[0]
+            decision = _confirmation.decide(line, ctx.encounter.documentation.distinct_indication)
+            _confirmation.apply(out, line, decision, partner=f"{host.code} on line {host.index}")
+            out.findings.append(Finding(
+                "fluoro.integral", decision.status, (host.index, line.index),
+                f"No NCCI PTP edit pairs 76000 (line {line.index}) with {host.code} "
+                f"(line {host.index}), but fluoroscopy is part of {family.name} and is not "
+                "separately billable when it guided or checked that service. "
+                + _confirmation.next_step(decision),
+                {"service": host.code, "family": family.name, "family_source": family.source,
+                 "other_services": [h.code for h, _ in hosts[1:]]},
+                CITATION))
+        return out

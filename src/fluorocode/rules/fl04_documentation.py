@@ -1,0 +1,163 @@
+"""FL04 fluoro.documentation: what a billable 76000 must have on record.
+
+**Policy source:** domain.md §5.3-§5.5: the Joint Commission (since 2019) requires
+cumulative air kerma or kerma-area product to be recorded; a separately reported 76000
+needs its own indication, a permanent image record and a separate signed report for the
+professional component (IOM 100-04 ch. 13 "interpretation includes a written report"
+[S14]; [S7, S8]). Plausibility ranges are the design choices of domain.md §5.4.
+
+**Fails when:** a 76000 line that is not removed lacks any of: the indication, the
+fluoroscopy time in minutes, a dose (air kerma and/or dose-area product), and on
+professional claims saved images and a separate report (``fluoro.documentation-missing``:
+hold with a ``fluoroscopy_documentation`` prompt listing what is missing; a documented
+"no" for images or report counts as not met). A value is impossible or implausible:
+negative, zero minutes, time over 600 min, air kerma over 50,000 mGy, dose-area product
+over 10,000 Gy·cm² (``fluoro.documentation-invalid``: hold).
+
+**Passes when:** everything is documented and plausible (a ``pass`` finding). Values at
+substantial-radiation review levels (time over 60 min, air kerma at or over 5,000 mGy,
+DAP at or over 500 Gy·cm²) add an ``info`` finding.
+
+**Bypass:** none.
+
+**Evidence emitted:** the normalised values (minutes, mGy, Gy·cm²) and, for any value
+read from the note, its text span.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from fluorocode.domain.claim import FluoroDocumentation
+from fluorocode.domain.codes import ClaimType
+from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
+from fluorocode.rules.base import FLUORO, Outcome, RuleContext
+
+CITATION = "Joint Commission fluoroscopy standards (2019); IOM 100-04 ch. 13; domain.md §5"
+
+#: Reject limits and review levels (domain.md §5.4).
+MAX_MINUTES = 600.0
+MAX_AIR_KERMA_MGY = 50_000.0
+MAX_DAP_GYCM2 = 10_000.0
+REVIEW_MINUTES = 60.0
+REVIEW_AIR_KERMA_MGY = 5_000.0
+REVIEW_DAP_GYCM2 = 500.0
+
+
+
+def missing_items(doc: FluoroDocumentation, claim_type: ClaimType) -> list[str]:
+    """The contract's ``missing`` names, in the contract's order."""
+    missing = []
+    if doc.indication is None:
+        missing.append("indication")
+    if doc.minutes is None:
+        missing.append("minutes")
+    if not doc.has_dose:
+        missing.append("dose")
+    if claim_type is ClaimType.PROFESSIONAL:
+        if doc.images_saved is not True:
+            missing.append("images_saved")
+        if doc.separate_report is not True:
+            missing.append("separate_report")
+    return missing
+
+
+def invalid_values(doc: FluoroDocumentation) -> list[str]:
+    problems = []
+    if doc.minutes is not None:
+        if doc.minutes <= 0:
+            problems.append(f"fluoroscopy time {doc.minutes:g} min (must be more than 0)")
+        elif doc.minutes > MAX_MINUTES:
+            problems.append(f"fluoroscopy time {doc.minutes:g} min (over {MAX_MINUTES:g})")
+    if doc.air_kerma is not None and not 0 <= doc.air_kerma.normalised <= MAX_AIR_KERMA_MGY:
+        problems.append(f"air kerma {doc.air_kerma.normalised:g} mGy "
+                        f"(must be 0 to {MAX_AIR_KERMA_MGY:,.0f} mGy)")
+    dap = doc.dose_area_product
+    if dap is not None and not 0 <= dap.normalised <= MAX_DAP_GYCM2:
+        problems.append(f"dose-area product {dap.normalised:g} Gy·cm² "
+                        f"(must be 0 to {MAX_DAP_GYCM2:,.0f} Gy·cm²)")
+    return problems
+
+
+def review_levels(doc: FluoroDocumentation) -> list[str]:
+    notes = []
+    if doc.minutes is not None and REVIEW_MINUTES < doc.minutes <= MAX_MINUTES:
+        notes.append(f"fluoroscopy time {doc.minutes:g} min is over {REVIEW_MINUTES:g} min")
+    ak = doc.air_kerma
+    if ak is not None and REVIEW_AIR_KERMA_MGY <= ak.normalised <= MAX_AIR_KERMA_MGY:
+        notes.append(f"air kerma {ak.normalised:g} mGy is at a substantial-dose review level")
+    dap = doc.dose_area_product
+    if dap is not None and REVIEW_DAP_GYCM2 <= dap.normalised <= MAX_DAP_GYCM2:
+        notes.append(f"dose-area product {dap.normalised:g} Gy·cm² is at a review level")
+    return notes
+
+
+def values(doc: FluoroDocumentation) -> dict[str, Any]:
+    return {
+        "indication": doc.indication,
+        "minutes": doc.minutes,
+        "air_kerma_mgy": doc.air_kerma.normalised if doc.air_kerma else None,
+        "dose_area_product_gycm2": (
+            doc.dose_area_product.normalised if doc.dose_area_product else None
+        ),
+        "images_saved": doc.images_saved,
+        "separate_report": doc.separate_report,
+    }
+
+
+class DocumentationRule:
+    code: ClassVar[str] = "FL04"
+    name: ClassVar[str] = "fluoro.documentation"
+    emits: ClassVar[tuple[str, ...]] = (
+        "fluoro.documentation-missing", "fluoro.documentation-invalid")
+
+    def evaluate(self, ctx: RuleContext) -> Outcome:
+        out = Outcome()
+        enc = ctx.encounter
+        doc = enc.documentation
+        reading = enc.note_reading
+        evidence: dict[str, Any] = {"documented": values(doc)}
+        if reading is not None and reading.filled:
+            evidence["from_note"] = reading.spans_for(*reading.filled)
+        for line in ctx.live_lines():
+            if line.code != FLUORO:
+                continue
+            missing = missing_items(doc, enc.claim_type)
+            problems = invalid_values(doc)
+            if missing:
+                out.act(line.index, Action.HOLD)
+                out.prompt(Prompt(
+                    PromptKind.FLUOROSCOPY_DOCUMENTATION, line.index,
+                    "Before 76000 can be billed, document: " + ", ".join(
+                        _ASK[m] for m in missing) + ".",
+                    missing=tuple(missing)))
+                out.findings.append(Finding(
+                    "fluoro.documentation-missing", Status.FAIL, (line.index,),
+                    f"76000 (line {line.index}) lacks " + ", ".join(_ASK[m] for m in missing)
+                    + ". Hold it until the provider documents them.",
+                    evidence, CITATION))
+            if problems:
+                out.act(line.index, Action.HOLD)
+                out.findings.append(Finding(
+                    "fluoro.documentation-invalid", Status.FAIL, (line.index,),
+                    "Implausible fluoroscopy documentation: " + "; ".join(problems)
+                    + ". Check the value and its unit on the fluoroscope's dose report.",
+                    evidence, CITATION))
+            if not missing and not problems:
+                review = review_levels(doc)
+                out.findings.append(Finding(
+                    "fluoro.documentation-missing", Status.PASS, (line.index,),
+                    "Indication, time, dose" + (", saved images and a separate report"
+                    if enc.claim_type is ClaimType.PROFESSIONAL else "") + " are documented."
+                    + (" Note: " + "; ".join(review) + "." if review else ""),
+                    evidence, CITATION))
+        return out
+
+
+_ASK = {
+    "indication": "the indication for the fluoroscopy",
+    "minutes": "the fluoroscopy time in minutes",
+    "dose": "the radiation dose (reference air kerma and/or dose-area product, with unit)",
+    "images_saved": "that images were saved (permanent record)",
+    "separate_report": "a separate signed fluoroscopy report",
+}

@@ -1,0 +1,106 @@
+"""NC02 mue: units over the medically unlikely edit (MUE) of the code.
+
+**Policy source:** CMS NCCI MUE table of the edition (practitioner for professional
+claims, outpatient hospital for institutional claims); MUE adjudication indicators
+(domain.md §1.3): 1 line edit, 2 date-of-service edit based on policy (absolute: no
+modifier or appeal raises it), 3 date-of-service edit based on clinical judgment (units
+over the limit may be paid on appeal with documentation). 76000: 3 per day, MAI 3 in
+July 2024.
+
+**Fails when:** ``mue.exceeded``:
+- MAI 1: a line's units exceed the value: the line goes out with the MUE value
+  (``modify``);
+- MAI 2: the day's units of the code (all live lines) exceed the value: lines keep their
+  units in claim order until the value is used up, the rest are cut (``modify``) or
+  removed;
+- MAI 3: the day's units exceed the value: hold with a ``confirm_units`` prompt (reduce
+  the units, or keep them with documentation for an appeal).
+
+**Passes when:** units are within the value, or the code has no MUE (nothing is
+emitted).
+
+**Bypass:** none (modifiers never raise an MUE).
+
+**Evidence emitted:** the MUE row (code, value, MAI, rationale), the edition, the MUE
+source checksums. If the edition lacks the MUE table, one ``no_data`` finding.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import ClassVar
+
+from fluorocode.domain.codes import MueAdjudication
+from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
+from fluorocode.rules.base import LineState, Outcome, RuleContext, edition_evidence
+
+CITATION = "CMS NCCI medically unlikely edits (MUE)"
+
+
+class MueRule:
+    code: ClassVar[str] = "NC02"
+    name: ClassVar[str] = "mue"
+    emits: ClassVar[tuple[str, ...]] = ("mue.exceeded",)
+
+    def evaluate(self, ctx: RuleContext) -> Outcome:
+        out = Outcome()
+        if not ctx.edits.has_table(ctx.mue_table):
+            out.findings.append(Finding(
+                "mue.exceeded", Status.NO_DATA, (),
+                f"The edition has no {ctx.mue_table.value} table, so units were not "
+                "checked. Import the CMS MUE file of this quarter.",
+                edition_evidence(ctx, ctx.mue_table), CITATION))
+            return out
+        by_code: dict[str, list[LineState]] = defaultdict(list)
+        for line in ctx.live_lines():
+            by_code[line.code].append(line)
+        for code, lines in by_code.items():
+            mue = ctx.edits.mue(ctx.mue_table, code)
+            if mue is None:
+                continue
+            evidence = {"mue": mue.evidence(), **edition_evidence(ctx, ctx.mue_table)}
+            if mue.mai is MueAdjudication.LINE:
+                for line in lines:
+                    if line.units > mue.value:
+                        out.units[line.index] = mue.value
+                        out.act(line.index, Action.MODIFY)
+                        out.findings.append(Finding(
+                            "mue.exceeded", Status.FAIL, (line.index,),
+                            f"{code} (line {line.index}) has {line.units} units; its MUE "
+                            f"is {mue.value} per line (MAI 1). Bill {mue.value}.",
+                            evidence, CITATION))
+                continue
+            total = sum(line.units for line in lines)
+            if total <= mue.value:
+                continue
+            indices = tuple(line.index for line in lines)
+            if mue.mai is MueAdjudication.DATE_OF_SERVICE_POLICY:
+                left = mue.value
+                for line in lines:
+                    keep = min(line.units, left)
+                    left -= keep
+                    if keep == 0:
+                        out.act(line.index, Action.REMOVE)
+                    elif keep < line.units:
+                        out.units[line.index] = keep
+                        out.act(line.index, Action.MODIFY)
+                out.findings.append(Finding(
+                    "mue.exceeded", Status.FAIL, indices,
+                    f"{code} has {total} units on this date; its MUE is {mue.value} per "
+                    f"day by CMS policy (MAI 2), which no modifier or appeal raises. Bill "
+                    f"{mue.value}.", evidence, CITATION))
+                continue
+            for line in lines:
+                out.act(line.index, Action.HOLD)
+            out.prompt(Prompt(
+                PromptKind.CONFIRM_UNITS, lines[0].index,
+                f"{code} has {total} units on this date, over its MUE of {mue.value} "
+                f"(MAI 3). Reduce to {mue.value}, or keep {total} only if the record "
+                "documents each unit for an appeal.",
+                options=(str(mue.value), str(total))))
+            out.findings.append(Finding(
+                "mue.exceeded", Status.FAIL, indices,
+                f"{code} has {total} units on this date; its MUE is {mue.value} per day "
+                f"(MAI 3, {mue.rationale}). Units over it are denied unless paid on appeal "
+                "with documentation.", evidence, CITATION))
+        return out
