@@ -32,3 +32,43 @@ def _scrub_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     return need_shared(SHARED_DATA)
+
+
+def _write_cms(kind: list[str], out: Path) -> list[Path]:
+    import subprocess
+    import sys
+
+    tool = need_shared(SHARED / "tools" / "ncci_tsv_to_cms.py")
+    printed = subprocess.run(
+        [sys.executable, str(tool), *kind, "--out", str(out)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return [Path(p) for p in printed.split()]
+
+
+@pytest.fixture(scope="session")
+def real_cms_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    """The full real 2024-07-01 tables, written in CMS's own layout by the shared tool."""
+    out = tmp_path_factory.mktemp("cms-2024q3")
+    return {
+        "ptp_practitioner": _write_cms(["ptp", "--table", "practitioner"], out / "pra"),
+        "ptp_outpatient_hospital": _write_cms(
+            ["ptp", "--table", "outpatient_hospital"], out / "oph"),
+        "mue_practitioner": _write_cms(["mue", "--table", "practitioner"], out / "mue"),
+        "mue_outpatient_hospital": _write_cms(
+            ["mue", "--table", "outpatient_hospital"], out / "mue"),
+        "mue_dme": _write_cms(["mue", "--table", "dme_supplier"], out / "mue"),
+        "aoc": _write_cms(["aoc"], out / "aoc"),
+    }
+
+
+@pytest.fixture(scope="session")
+def real_home(real_cms_files: dict[str, list[Path]],
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home directory holding the full real Medicare 2024Q3 edition."""
+    from fluorocode.api import Checker
+
+    home = tmp_path_factory.mktemp("home")
+    paths = [p for files in real_cms_files.values() for p in files]
+    Checker(home).import_editions(paths)
+    return home
