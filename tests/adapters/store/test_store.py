@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
-
-import uuid
 
 import polars as pl
 import pytest
@@ -18,10 +17,20 @@ from fluorocode.adapters.store.layout import OPEN_DELETION
 from fluorocode.adapters.store.registry import EditionRegistry
 from fluorocode.domain.codes import ModifierIndicator, Program
 from fluorocode.domain.edits import EditionInfo, PtpEdit, SourceFile, Table
-from fluorocode.errors import EditionExistsError, EditionNotFoundError, StoreVersionError
+from fluorocode.errors import (
+    EditionExistsError,
+    EditionNotFoundError,
+    StoreVersionError,
+)
 
-INFO = EditionInfo(Program.MEDICARE, "2024Q3", "v302r0", False, {}, (
-    SourceFile("ccipra-v302r0-f1.TXT", "0" * 64, 0, "ptp_practitioner"),))
+INFO = EditionInfo(
+    Program.MEDICARE,
+    "2024Q3",
+    "v302r0",
+    False,
+    {},
+    (SourceFile("ccipra-v302r0-f1.TXT", "0" * 64, 0, "ptp_practitioner"),),
+)
 
 
 def ptp_frame(rows: list[tuple[str, str, int, int, int, str]]) -> pl.DataFrame:
@@ -35,20 +44,68 @@ def ptp_frame(rows: list[tuple[str, str, int, int, int, str]]) -> pl.DataFrame:
             "indicator": [r[4] for r in rows],
             "rationale": [r[5] for r in rows],
         },
-        schema={"column1": pl.String, "column2": pl.String, "pre_1996": pl.Boolean,
-                "effective": pl.Int32, "deletion": pl.Int32, "indicator": pl.UInt8,
-                "rationale": pl.String},
+        schema={
+            "column1": pl.String,
+            "column2": pl.String,
+            "pre_1996": pl.Boolean,
+            "effective": pl.Int32,
+            "deletion": pl.Int32,
+            "indicator": pl.UInt8,
+            "rationale": pl.String,
+        },
     )
 
 
 ROWS = [
-    ("29880", "76000", 19960101, OPEN_DELETION, 1, "Standards of medical/surgical practice"),
-    ("33289", "76000", 20190101, OPEN_DELETION, 0, "CPT Manual or CMS manual coding instruction"),
-    ("29880", "29877", 20020101, 20020101, 9, "Misuse of Column Two code with Column One code"),
-    ("29880", "29877", 20020101, OPEN_DELETION, 0, "Misuse of Column Two code with Column One code"),
-    ("20610", "76001", 19960101, 20181231, 1, "CPT Manual or CMS manual coding instruction"),
+    (
+        "29880",
+        "76000",
+        19960101,
+        OPEN_DELETION,
+        1,
+        "Standards of medical/surgical practice",
+    ),
+    (
+        "33289",
+        "76000",
+        20190101,
+        OPEN_DELETION,
+        0,
+        "CPT Manual or CMS manual coding instruction",
+    ),
+    (
+        "29880",
+        "29877",
+        20020101,
+        20020101,
+        9,
+        "Misuse of Column Two code with Column One code",
+    ),
+    (
+        "29880",
+        "29877",
+        20020101,
+        OPEN_DELETION,
+        0,
+        "Misuse of Column Two code with Column One code",
+    ),
+    (
+        "20610",
+        "76001",
+        19960101,
+        20181231,
+        1,
+        "CPT Manual or CMS manual coding instruction",
+    ),
     ("0001A", "90473", 20220101, 20220101, 9, "Mutually exclusive procedures"),
-    ("G0289", "29880", 20030101, OPEN_DELETION, 1, "HCPCS/CPT procedure code definition"),
+    (
+        "G0289",
+        "29880",
+        20030101,
+        OPEN_DELETION,
+        1,
+        "HCPCS/CPT procedure code definition",
+    ),
 ]
 
 
@@ -57,43 +114,86 @@ def edition(tmp_path: Path) -> CompiledEdition:
     frames = {
         Table.PTP_PRACTITIONER: ptp_frame(ROWS),
         Table.MUE_PRACTITIONER: pl.DataFrame(
-            {"code": ["76000", "77002"], "value": [3, 1], "mai": [3, 3],
-             "rationale": ["Clinical: Data", "CMS Policy"]},
-            schema={"code": pl.String, "value": pl.Int32, "mai": pl.UInt8,
-                    "rationale": pl.String}),
+            {
+                "code": ["76000", "77002"],
+                "value": [3, 1],
+                "mai": [3, 3],
+                "rationale": ["Clinical: Data", "CMS Policy"],
+            },
+            schema={
+                "code": pl.String,
+                "value": pl.Int32,
+                "mai": pl.UInt8,
+                "rationale": pl.String,
+            },
+        ),
         Table.AOC: pl.DataFrame(
-            {"addon": ["77002", "77002", "77001"], "primary": ["20610", "20600", "CCCCC"],
-             "edit_type": [1, 1, 2], "effective": [None, None, None],
-             "deletion": [None, 20240101, None]},
-            schema={"addon": pl.String, "primary": pl.String, "edit_type": pl.UInt8,
-                    "effective": pl.Int32, "deletion": pl.Int32}),
+            {
+                "addon": ["77002", "77002", "77001"],
+                "primary": ["20610", "20600", "CCCCC"],
+                "edit_type": [1, 1, 2],
+                "effective": [None, None, None],
+                "deletion": [None, 20240101, None],
+            },
+            schema={
+                "addon": pl.String,
+                "primary": pl.String,
+                "edit_type": pl.UInt8,
+                "effective": pl.Int32,
+                "deletion": pl.Int32,
+            },
+        ),
         Table.PFS: pl.DataFrame(
-            {"code": ["76000", "76000", "76000", "29880"], "modifier": ["", "26", "TC", ""],
-             "status": ["A", "A", "A", "A"], "pctc": ["1", "1", "1", "0"],
-             "global_days": ["XXX", "XXX", "XXX", "090"]}),
+            {
+                "code": ["76000", "76000", "76000", "29880"],
+                "modifier": ["", "26", "TC", ""],
+                "status": ["A", "A", "A", "A"],
+                "pctc": ["1", "1", "1", "0"],
+                "global_days": ["XXX", "XXX", "XXX", "090"],
+            }
+        ),
     }
-    info = EditionInfo(INFO.program, INFO.quarter, INFO.version, False,
-                       {t.value: len(f) for t, f in frames.items()}, INFO.sources)
+    info = EditionInfo(
+        INFO.program,
+        INFO.quarter,
+        INFO.version,
+        False,
+        {t.value: len(f) for t, f in frames.items()},
+        INFO.sources,
+    )
     compile_edition(frames, info, tmp_path / "ed")
     return CompiledEdition(tmp_path / "ed")
 
 
 def test_pair_rows_keep_history_and_both_orders(edition: CompiledEdition) -> None:
-    rows = edition.ptp_among(Table.PTP_PRACTITIONER, ["29877", "29880", "G0289", "76000"])
+    rows = edition.ptp_among(
+        Table.PTP_PRACTITIONER, ["29877", "29880", "G0289", "76000"]
+    )
     got = sorted((r.column1, r.column2, int(r.indicator)) for r in rows)
-    assert got == [("29880", "29877", 0), ("29880", "29877", 9), ("29880", "76000", 1),
-                   ("G0289", "29880", 1)]
+    assert got == [
+        ("29880", "29877", 0),
+        ("29880", "29877", 9),
+        ("29880", "76000", 1),
+        ("G0289", "29880", 1),
+    ]
     history = edition.ptp_pair(Table.PTP_PRACTITIONER, "29880", "29877")
-    assert [r.indicator for r in history] == [ModifierIndicator.NOT_APPLICABLE,
-                                              ModifierIndicator.NOT_ALLOWED]
+    assert [r.indicator for r in history] == [
+        ModifierIndicator.NOT_APPLICABLE,
+        ModifierIndicator.NOT_ALLOWED,
+    ]
     assert edition.ptp_pair(Table.PTP_PRACTITIONER, "76000", "29880") == []
 
 
 def test_row_fields_round_trip(edition: CompiledEdition) -> None:
     (row,) = edition.ptp_pair(Table.PTP_PRACTITIONER, "20610", "76001")
-    assert row == PtpEdit("20610", "76001", date(1996, 1, 1), date(2018, 12, 31),
-                          ModifierIndicator.ALLOWED,
-                          "CPT Manual or CMS manual coding instruction")
+    assert row == PtpEdit(
+        "20610",
+        "76001",
+        date(1996, 1, 1),
+        date(2018, 12, 31),
+        ModifierIndicator.ALLOWED,
+        "CPT Manual or CMS manual coding instruction",
+    )
     assert row.in_force(date(2018, 12, 31)) and not row.in_force(date(2019, 1, 1))
 
 
@@ -104,7 +204,11 @@ def test_indicator_9_never_in_force(edition: CompiledEdition) -> None:
 
 def test_single_code_tables(edition: CompiledEdition) -> None:
     mue = edition.mue(Table.MUE_PRACTITIONER, "76000")
-    assert mue is not None and (mue.value, int(mue.mai), mue.rationale) == (3, 3, "Clinical: Data")
+    assert mue is not None and (mue.value, int(mue.mai), mue.rationale) == (
+        3,
+        3,
+        "Clinical: Data",
+    )
     assert edition.mue(Table.MUE_PRACTITIONER, "99999") is None
     assert edition.mue(Table.MUE_OUTPATIENT_HOSPITAL, "76000") is None
     pfs = edition.pfs("76000")
@@ -123,13 +227,24 @@ def test_parquet_copies_are_readable(edition: CompiledEdition) -> None:
 
 codes = st.text(alphabet="0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", min_size=5, max_size=5)
 rows = st.lists(
-    st.tuples(codes, codes, st.sampled_from([19960101, 20100701, 20240101]),
-              st.sampled_from([OPEN_DELETION, 20241231, 20240930]),
-              st.sampled_from([0, 1, 9]), st.sampled_from(["A", "B", "C"])),
-    min_size=1, max_size=40)
+    st.tuples(
+        codes,
+        codes,
+        st.sampled_from([19960101, 20100701, 20240101]),
+        st.sampled_from([OPEN_DELETION, 20241231, 20240930]),
+        st.sampled_from([0, 1, 9]),
+        st.sampled_from(["A", "B", "C"]),
+    ),
+    min_size=1,
+    max_size=40,
+)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(rows=rows, data=st.data())
 def test_lookup_round_trips_any_row_order(tmp_path: Path, rows: list, data) -> None:  # type: ignore[no-untyped-def]
     """File order never changes what a lookup returns; every row comes back."""
@@ -137,25 +252,49 @@ def test_lookup_round_trips_any_row_order(tmp_path: Path, rows: list, data) -> N
     results = []
     for order in (rows, shuffled):
         out = tmp_path / uuid.uuid4().hex
-        compile_edition({Table.PTP_PRACTITIONER: ptp_frame(order)},
-                        EditionInfo(Program.MEDICARE, "2024Q3", "", False, {"ptp_practitioner": 1}, ()),
-                        out)
+        compile_edition(
+            {Table.PTP_PRACTITIONER: ptp_frame(order)},
+            EditionInfo(
+                Program.MEDICARE, "2024Q3", "", False, {"ptp_practitioner": 1}, ()
+            ),
+            out,
+        )
         ed = CompiledEdition(out)
         codes_seen = sorted({r[0] for r in rows} | {r[1] for r in rows})
         got = ed.ptp_among(Table.PTP_PRACTITIONER, codes_seen)
-        results.append(sorted(
-            (r.column1, r.column2, r.effective, r.deletion, int(r.indicator), r.rationale)
-            for r in got))
+        results.append(
+            sorted(
+                (
+                    r.column1,
+                    r.column2,
+                    r.effective,
+                    r.deletion,
+                    int(r.indicator),
+                    r.rationale,
+                )
+                for r in got
+            )
+        )
     expected = sorted(
-        (a, b, date(e // 10000, e // 100 % 100, e % 100),
-         None if d == OPEN_DELETION else date(d // 10000, d // 100 % 100, d % 100), i, r)
-        for a, b, e, d, i, r in rows if a != b)
+        (
+            a,
+            b,
+            date(e // 10000, e // 100 % 100, e % 100),
+            None if d == OPEN_DELETION else date(d // 10000, d // 100 % 100, d % 100),
+            i,
+            r,
+        )
+        for a, b, e, d, i, r in rows
+        if a != b
+    )
     assert results[0] == results[1] == expected
 
 
 def _install(reg: EditionRegistry, quarter: str, tmp_path: Path) -> None:
     staged = reg.staging()
-    info = EditionInfo(Program.MEDICARE, quarter, "", False, {"ptp_practitioner": 1}, ())
+    info = EditionInfo(
+        Program.MEDICARE, quarter, "", False, {"ptp_practitioner": 1}, ()
+    )
     compile_edition({Table.PTP_PRACTITIONER: ptp_frame(ROWS[:1])}, info, staged)
     reg.install(staged, Program.MEDICARE, quarter, replace=False)
 

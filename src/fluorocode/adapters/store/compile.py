@@ -73,8 +73,9 @@ def code_keys(*columns: pl.Series) -> list[np.ndarray[Any, np.dtype[np.int64]]]:
     """
     both = pl.concat([c.cast(pl.String) for c in columns])
     distinct = both.unique().sort()
-    lut = np.fromiter((int(c, 36) for c in distinct.to_list()), dtype=np.int64,
-                      count=len(distinct))
+    lut = np.fromiter(
+        (int(c, 36) for c in distinct.to_list()), dtype=np.int64, count=len(distinct)
+    )
     index = both.cast(pl.Enum(distinct.to_list())).to_physical().to_numpy()
     keys = lut[index]
     out = []
@@ -89,7 +90,9 @@ def _labels(series: pl.Series, name: str) -> tuple[list[str], np.ndarray[Any, An
     values = series.fill_null("").cast(pl.String)
     labels = values.unique().sort().to_list()
     if len(labels) > 255:
-        raise EditionError(f"column {name} has {len(labels)} distinct values (limit 255)")
+        raise EditionError(
+            f"column {name} has {len(labels)} distinct values (limit 255)"
+        )
     index = values.cast(pl.Enum(labels)).to_physical().to_numpy().astype(np.uint8)
     return labels, index
 
@@ -146,7 +149,9 @@ def compile_edition(
         os.fsync(f.fileno())
 
 
-def manifest_of(info: EditionInfo, labels: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+def manifest_of(
+    info: EditionInfo, labels: dict[str, dict[str, list[str]]]
+) -> dict[str, Any]:
     return {
         "format": STORE_FORMAT,
         "program": info.program.value,

@@ -44,7 +44,9 @@ def demo_edition() -> MemoryEdits:
         for r in doc["ptp"]
     ]
     mues = {
-        r["code"]: MueEdit(r["code"], r["value"], MueAdjudication(r["mai"]), r["rationale"])
+        r["code"]: MueEdit(
+            r["code"], r["value"], MueAdjudication(r["mai"]), r["rationale"]
+        )
         for r in doc["mue"]
     }
     ptp = {Table.PTP_PRACTITIONER: rows, Table.PTP_OUTPATIENT_HOSPITAL: rows}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,10 @@ _COLUMNS = {
 }
 
 
+_INDICATORS = {int(m): m for m in ModifierIndicator}
+
+
+@lru_cache(maxsize=4096)
 def int_date(value: int) -> date:
     """A YYYYMMDD integer as a date."""
     return date(value // 10000, value // 100 % 100, value % 100)
@@ -95,6 +100,7 @@ class CompiledEdition:
         self._manifest = read_manifest(path)
         self._info = info_of(self._manifest)
         self._tables: dict[Table, dict[str, Array]] = {}
+        self._indexes: dict[Table, dict[str, Any]] = {}
 
     @property
     def info(self) -> EditionInfo:
@@ -106,8 +112,11 @@ class CompiledEdition:
     def _table(self, table: Table, kind: str) -> dict[str, Array]:
         arrays = self._tables.get(table)
         if arrays is None:
+            # a plain ndarray view of the map: numpy.memmap indexes through Python code
             arrays = {
-                c: np.load(self.path / array_file(table, c), mmap_mode="r")
+                c: np.load(self.path / array_file(table, c), mmap_mode="r").view(
+                    np.ndarray
+                )
                 for c in _COLUMNS[kind]
             }
             self._tables[table] = arrays
@@ -120,15 +129,20 @@ class CompiledEdition:
     # -- PTP ---------------------------------------------------------------------
 
     def ptp_among(self, table: Table, codes: Sequence[str]) -> list[PtpEdit]:
-        """Every row whose two codes are both in ``codes`` (either order, all history)."""
+        """Every row whose two codes are both in ``codes`` (either order, all history).
+
+        All ordered pairs are searched in one vectorised call.
+        """
         if not self.has_table(table):
             return []
         distinct = sorted(set(codes))
         if len(distinct) < 2:
             return []
         keys = [code_key(c) for c in distinct]
-        wanted = np.fromiter(
-            (a * CODE_SPACE + b for a in keys for b in keys if a != b), dtype=np.int64
+        pairs = [(a, b) for a in distinct for b in distinct if a != b]
+        wanted = np.array(
+            [ka * CODE_SPACE + kb for ka in keys for kb in keys if ka != kb],
+            dtype=np.int64,
         )
         arrays = self._table(table, "ptp")
         key = arrays["key"]
@@ -136,8 +150,8 @@ class CompiledEdition:
         hi = key.searchsorted(wanted, "right")
         rows: list[PtpEdit] = []
         for i in np.flatnonzero(hi > lo).tolist():
-            pair = int(wanted[i])
-            rows.extend(self._ptp_rows(table, arrays, pair, int(lo[i]), int(hi[i])))
+            a, b = pairs[i]
+            rows.extend(self._ptp_rows(table, arrays, a, b, int(lo[i]), int(hi[i])))
         return rows
 
     def ptp_pair(self, table: Table, column1: str, column2: str) -> list[PtpEdit]:
@@ -151,81 +165,99 @@ class CompiledEdition:
         hi = lo
         while hi < len(key) and key[hi] == pair:
             hi += 1
-        return self._ptp_rows(table, arrays, pair, lo, hi)
+        return self._ptp_rows(table, arrays, column1, column2, lo, hi)
 
     def _ptp_rows(
-        self, table: Table, arrays: dict[str, Array], pair: int, lo: int, hi: int
+        self,
+        table: Table,
+        arrays: dict[str, Array],
+        column1: str,
+        column2: str,
+        lo: int,
+        hi: int,
     ) -> list[PtpEdit]:
         if lo == hi:
             return []
-        column1, column2 = key_code(pair // CODE_SPACE), key_code(pair % CODE_SPACE)
         rationales = self._labels(table, "rationale")
-        out = []
-        for r in range(lo, hi):
-            out.append(
-                PtpEdit(
-                    column1=column1,
-                    column2=column2,
-                    effective=int_date(int(arrays["effective"][r])),
-                    deletion=optional_date(int(arrays["deletion"][r])),
-                    indicator=ModifierIndicator(int(arrays["indicator"][r])),
-                    rationale=rationales[int(arrays["rationale"][r])],
-                    pre_1996=bool(arrays["pre_1996"][r]),
-                )
+        columns = zip(
+            arrays["effective"][lo:hi].tolist(),
+            arrays["deletion"][lo:hi].tolist(),
+            arrays["indicator"][lo:hi].tolist(),
+            arrays["rationale"][lo:hi].tolist(),
+            arrays["pre_1996"][lo:hi].tolist(),
+            strict=True,
+        )
+        return [
+            PtpEdit(
+                column1,
+                column2,
+                int_date(effective),
+                optional_date(deletion),
+                _INDICATORS[indicator],
+                rationales[rationale],
+                pre_1996,
             )
-        return out
+            for effective, deletion, indicator, rationale, pre_1996 in columns
+        ]
 
-    # -- single-code tables ----------------------------------------------------------
+    # -- the small tables (MUE, AOC, PFS: thousands of rows) ---------------------------
+    # Read whole into dicts on first use (a few ms), then answered without numpy.
 
-    def _code_row(self, table: Table, kind: str, code: str) -> tuple[dict[str, Array], int]:
+    def _index(self, table: Table, kind: str) -> dict[str, Any]:
+        index = self._indexes.get(table)
+        if index is None:
+            index = self._build_index(table, kind)
+            self._indexes[table] = index
+        return index
+
+    def _build_index(self, table: Table, kind: str) -> dict[str, Any]:
         arrays = self._table(table, kind)
-        key = arrays["key"]
-        k = code_key(code)
-        i = int(key.searchsorted(k))
-        return arrays, (i if i < len(key) and int(key[i]) == k else -1)
+        lists = {name: arrays[name].tolist() for name in _COLUMNS[kind]}
+        if kind == "aoc":
+            addons: dict[str, list[AocEdit]] = {}
+            for key, edit_type, effective, deletion in zip(
+                lists["key"], lists["edit_type"], lists["effective"], lists["deletion"],
+                strict=True,
+            ):
+                addon = key_code(key // CODE_SPACE)
+                addons.setdefault(addon, []).append(
+                    AocEdit(addon, key_code(key % CODE_SPACE), edit_type,
+                            optional_date(effective), optional_date(deletion))
+                )
+            return addons
+        labels = self._manifest["labels"][table.value]
+        if kind == "mue":
+            return {
+                key_code(key): MueEdit(key_code(key), value, MueAdjudication(mai),
+                                       labels["rationale"][rationale])
+                for key, value, mai, rationale in zip(
+                    lists["key"], lists["value"], lists["mai"], lists["rationale"],
+                    strict=True,
+                )
+            }
+        return {
+            key_code(key): PfsIndicators(key_code(key), labels["status"][status],
+                                         labels["pctc"][pctc],
+                                         labels["global_days"][global_days])
+            for key, status, pctc, global_days in zip(
+                lists["key"], lists["status"], lists["pctc"], lists["global_days"],
+                strict=True,
+            )
+        }
 
     def mue(self, table: Table, code: str) -> MueEdit | None:
         if not self.has_table(table):
             return None
-        arrays, i = self._code_row(table, "mue", code)
-        if i < 0:
-            return None
-        return MueEdit(
-            code=code,
-            value=int(arrays["value"][i]),
-            mai=MueAdjudication(int(arrays["mai"][i])),
-            rationale=self._labels(table, "rationale")[int(arrays["rationale"][i])],
-        )
+        found: MueEdit | None = self._index(table, "mue").get(code)
+        return found
 
     def pfs(self, code: str) -> PfsIndicators | None:
         if not self.has_table(Table.PFS):
             return None
-        arrays, i = self._code_row(Table.PFS, "pfs", code)
-        if i < 0:
-            return None
-
-        def label(column: str) -> str:
-            return self._labels(Table.PFS, column)[int(arrays[column][i])]
-
-        return PfsIndicators(
-            code=code, status=label("status"), pctc=label("pctc"),
-            global_days=label("global_days"),
-        )
+        found: PfsIndicators | None = self._index(Table.PFS, "pfs").get(code)
+        return found
 
     def aoc_for_addon(self, addon: str) -> list[AocEdit]:
         if not self.has_table(Table.AOC):
             return []
-        arrays = self._table(Table.AOC, "aoc")
-        key = arrays["key"]
-        base = code_key(addon) * CODE_SPACE
-        lo, hi = (int(i) for i in key.searchsorted([base, base + CODE_SPACE]))
-        return [
-            AocEdit(
-                addon=addon,
-                primary=key_code(int(key[r]) % CODE_SPACE),
-                edit_type=int(arrays["edit_type"][r]),
-                effective=optional_date(int(arrays["effective"][r])),
-                deletion=optional_date(int(arrays["deletion"][r])),
-            )
-            for r in range(lo, hi)
-        ]
+        return list(self._index(Table.AOC, "aoc").get(addon, ()))

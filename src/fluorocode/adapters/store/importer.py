@@ -54,13 +54,16 @@ class SourceBytes:
 def reader_for(source: SourceBytes) -> Reader:
     table, ext = source.identity.table, source.name.rsplit(".", 1)[-1].lower()
     xlsx = ext in ("xlsx", "xls")
+    readers: dict[bool, Reader]
     if table in _PTP:
-        return ptp_file.read_ptp_xlsx if xlsx else ptp_file.read_ptp_txt
-    if table in _MUE:
-        return mue_file.read_mue_xlsx if xlsx else mue_file.read_mue_csv
-    if table is Table.AOC:
-        return aoc_file.read_aoc_xlsx if xlsx else aoc_file.read_aoc_txt
-    return pfs_file.read_pfs_xlsx if xlsx else pfs_file.read_pfs_csv
+        readers = {True: ptp_file.read_ptp_xlsx, False: ptp_file.read_ptp_txt}
+    elif table in _MUE:
+        readers = {True: mue_file.read_mue_xlsx, False: mue_file.read_mue_csv}
+    elif table is Table.AOC:
+        readers = {True: aoc_file.read_aoc_xlsx, False: aoc_file.read_aoc_txt}
+    else:
+        readers = {True: pfs_file.read_pfs_xlsx, False: pfs_file.read_pfs_csv}
+    return readers[xlsx]
 
 
 def collect(paths: Iterable[Path]) -> list[SourceBytes]:
@@ -77,7 +80,9 @@ def collect(paths: Iterable[Path]) -> list[SourceBytes]:
         identity = identify(path.name)
         if identity.container:
             for member, content in iter_members(data, path.name):
-                out.append(SourceBytes(member, content, identify(member.split("!")[-1])))
+                out.append(
+                    SourceBytes(member, content, identify(member.split("!")[-1]))
+                )
         else:
             out.append(SourceBytes(path.name, data, identity))
     if not out:
@@ -85,7 +90,9 @@ def collect(paths: Iterable[Path]) -> list[SourceBytes]:
     return out
 
 
-def plan(sources: Sequence[SourceBytes], program: Program | None) -> tuple[Program, str, str]:
+def plan(
+    sources: Sequence[SourceBytes], program: Program | None
+) -> tuple[Program, str, str]:
     """The program, quarter and version the sources make, or a clear refusal."""
     names: dict[str, str] = {}
     for s in sources:
@@ -126,10 +133,14 @@ def plan(sources: Sequence[SourceBytes], program: Program | None) -> tuple[Progr
             "import PTP or MUE files with their CMS names"
         )
     versions = {
-        s.identity.version for s in sources if s.identity.table in _PTP and s.identity.version
+        s.identity.version
+        for s in sources
+        if s.identity.table in _PTP and s.identity.version
     }
     if len(versions) > 1:
-        raise DataSourceError(f"PTP files of different versions: {sorted(map(str, versions))}")
+        raise DataSourceError(
+            f"PTP files of different versions: {sorted(map(str, versions))}"
+        )
     quarter = quarters.pop()
     assert quarter is not None  # only named quarters were collected
     return chosen, quarter, str(versions.pop()) if versions else ""
@@ -152,8 +163,10 @@ def import_files(
             "use --replace to replace it"
         )
     with ThreadPoolExecutor(max_workers=1) as hasher:
-        digests = [hasher.submit(lambda d: hashlib.sha256(d).hexdigest(), s.data)
-                   for s in sources]
+        digests = [
+            hasher.submit(lambda d: hashlib.sha256(d).hexdigest(), s.data)
+            for s in sources
+        ]
         frames: dict[Table, list[pl.DataFrame]] = defaultdict(list)
         counts: list[int] = []
         for s in sources:

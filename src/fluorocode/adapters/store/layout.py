@@ -10,8 +10,12 @@ MANIFEST = "edition.json"
 #: Open PTP deletion date ('*' in the CMS file), stored as a sortable integer.
 OPEN_DELETION = 99991231
 
-PTP_TABLES = frozenset({Table.PTP_PRACTITIONER, Table.PTP_OUTPATIENT_HOSPITAL, Table.PTP_DME})
-MUE_TABLES = frozenset({Table.MUE_PRACTITIONER, Table.MUE_OUTPATIENT_HOSPITAL, Table.MUE_DME})
+PTP_TABLES = frozenset(
+    {Table.PTP_PRACTITIONER, Table.PTP_OUTPATIENT_HOSPITAL, Table.PTP_DME}
+)
+MUE_TABLES = frozenset(
+    {Table.MUE_PRACTITIONER, Table.MUE_OUTPATIENT_HOSPITAL, Table.MUE_DME}
+)
 
 
 def array_file(table: Table, column: str) -> str:

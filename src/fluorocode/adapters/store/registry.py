@@ -52,7 +52,9 @@ class EditionRegistry:
         try:
             stamp = (path / "edition.json").stat().st_mtime
         except OSError:
-            raise EditionNotFoundError(f"no {program.value} edition for {quarter}") from None
+            raise EditionNotFoundError(
+                f"no {program.value} edition for {quarter}"
+            ) from None
         cached = self._open.get(name)
         if cached is None or cached[0] != stamp:
             cached = (stamp, CompiledEdition(path))
@@ -93,7 +95,9 @@ class EditionRegistry:
             start, end = edition.info.quarter_bounds()
             if start <= dos <= end:
                 return edition
-            if dos < start and (later is None or edition.info.quarter < later.info.quarter):
+            if dos < start and (
+                later is None or edition.info.quarter < later.info.quarter
+            ):
                 later = edition
         return later
 
@@ -112,7 +116,9 @@ class EditionRegistry:
     def exists(self, program: Program, quarter: str) -> bool:
         return (self.root / edition_name(program, quarter) / "edition.json").exists()
 
-    def install(self, staged: Path, program: Program, quarter: str, replace: bool) -> Path:
+    def install(
+        self, staged: Path, program: Program, quarter: str, replace: bool
+    ) -> Path:
         """Move a complete staging directory into place, atomically."""
         final = self.root / edition_name(program, quarter)
         if final.exists():

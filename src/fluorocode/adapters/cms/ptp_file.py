@@ -1,0 +1,203 @@
+"""NCCI procedure-to-procedure (PTP) edit tables: ``ccipra``/``ccioph-vNNNrN-fK``.
+
+Source: CMS, "Medicare NCCI Procedure to Procedure (PTP) Edits" (practitioner ``ccipra``,
+outpatient hospital ``ccioph``), as described in domain.md §2 and §6.1 from the first
+lines of the real v322r0 f1 file (S2) and the northstar XLSX loader (S1).
+
+**TXT layout** (TAB-separated, no quoting, Latin-1, CRLF or LF):
+
+1. an AMA notice line and a ``Column1/Column2 Edits`` title line (padded with TABs);
+2. a header wrapped over four lines (``Column 1 | Column 2 | *=in existence / prior to
+   1996 | Effective / Date | Deletion / Date / *=no data | Modifier / 0=not allowed /
+   1=allowed / 9=not applicable | PTP Edit Rationale``), continuation lines starting with
+   an empty cell and ending with a TAB;
+3. one edit per line: ``column 1, column 2, '*' or empty, effective YYYYMMDD, deletion
+   YYYYMMDD or '*', modifier indicator 0|1|9, rationale``.
+
+The header is found by content (the first row naming Column 1 and Column 2 within the
+first 40 lines) and its columns are matched by meaning, so title lines, the wrapped
+header and trailing TABs need no fixed skip count. **XLSX**: the same columns; title and
+notice rows above a header whose cells hold line breaks; dates may be numbers or date
+cells.
+
+**Output** (rows in file order; duplicate pairs kept, they are edit history, §0.10):
+``column1``, ``column2`` (String), ``pre_1996`` (Boolean: ``*`` in column 3, which has
+nothing to do with the deletion ``*``), ``effective`` (Int32 YYYYMMDD), ``deletion``
+(Int32 YYYYMMDD, 99991231 for ``*`` = still active), ``indicator`` (UInt8 0/1/9),
+``rationale`` (String).
+
+**Refused** with :class:`~fluorocode.errors.EditFileFormatError` naming the first bad
+line (sheet row for XLSX) and the column: a code that is not 5 characters of 0-9/A-Z; a
+column-3 flag other than ``*``/empty; an impossible date (20240230; years outside
+1900-2099); a deletion neither ``*`` nor a date; an indicator other than 0/1/9; an empty
+rationale; too few fields (a cut line) or text past the last column; an effective date
+after the deletion date (indicator-9 rows are exempt: CMS writes them with deletion =
+effective, "deleted back to its start", §2); a last line without its line break whose
+rationale occurs nowhere else (a truncated file); a missing or unknown header column; an
+empty or header-only file; a file that is not Latin-1 text.
+
+**Speed**: the four real 2024 Q3 practitioner files (2,546,017 rows, 185 MB) parse and
+validate in about 0.6 s on two cores (polars' bare ``read_csv`` of the same bytes: about
+0.4 s): one polars pass with every column as String and no copy of the input, then
+vectorised checks, most of them on the few distinct values of each column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import polars as pl
+
+from fluorocode.adapters.cms._common import Field, fail, find_header, utf8_bytes
+from fluorocode.adapters.cms._rules import (
+    Failure,
+    RowRule,
+    Rule,
+    ValueRule,
+    code_rule,
+    extra_rule,
+    is_yyyymmdd,
+    raise_first_failure,
+)
+from fluorocode.adapters.cms._sheet import iso_to_yyyymmdd, read_sheet
+from fluorocode.adapters.cms._text import head_rows, read_tab_rows, truncated_tail
+
+__all__ = ["OPEN_DELETION", "SCHEMA", "read_ptp_txt", "read_ptp_xlsx"]
+
+#: The deletion date written for ``*`` (no deletion: the edit is still active).
+OPEN_DELETION = 99991231
+
+#: The columns and dtypes every PTP reader returns.
+SCHEMA = {
+    "column1": pl.String,
+    "column2": pl.String,
+    "pre_1996": pl.Boolean,
+    "effective": pl.Int32,
+    "deletion": pl.Int32,
+    "indicator": pl.UInt8,
+    "rationale": pl.String,
+}
+
+_FIELDS = (
+    Field(
+        "column1", "Column 1", lambda n: n.startswith("column1") and "column2" not in n
+    ),
+    Field("column2", "Column 2", lambda n: n.startswith("column2")),
+    Field(
+        "pre_1996",
+        "*=in existence prior to 1996",
+        lambda n: "1996" in n or "exist" in n,
+    ),
+    Field("effective", "Effective Date", lambda n: n.startswith("effective")),
+    Field("deletion", "Deletion Date", lambda n: n.startswith("deletion")),
+    Field("indicator", "Modifier", lambda n: n.startswith("modifier")),
+    Field("rationale", "PTP Edit Rationale", lambda n: "rationale" in n),
+)
+_ANCHORS = ("column1", "column2")
+_WRAPPED = 5  # continuation rows allowed under the header row (three in real files)
+
+_RULES: tuple[Rule, ...] = (
+    code_rule("column1", "Column 1"),
+    code_rule("column2", "Column 2"),
+    ValueRule(
+        "pre_1996",
+        "pre_1996",
+        lambda v: ~v.is_in(["", "*"]),
+        "pre-1996 flag {pre_1996!r} is neither '*' nor empty",
+    ),
+    ValueRule(
+        "effective",
+        "effective",
+        lambda v: ~is_yyyymmdd(v),
+        "effective date {effective!r} is not a real date written YYYYMMDD",
+    ),
+    ValueRule(
+        "deletion",
+        "deletion",
+        lambda v: (v != "*") & ~is_yyyymmdd(v),
+        "deletion date {deletion!r} is neither '*' nor a real date written YYYYMMDD",
+    ),
+    ValueRule(
+        "indicator",
+        "indicator",
+        lambda v: ~v.is_in(["0", "1", "9"]),
+        "modifier indicator {indicator!r} is not 0, 1 or 9",
+    ),
+    RowRule(
+        "deletion",
+        (pl.col("indicator") != "9") & (pl.col("_eff") > pl.col("_del")),
+        "effective date {effective} is after deletion date {deletion}",
+    ),
+    RowRule("rationale", pl.col("rationale") == "", "the PTP edit rationale is empty"),
+)
+
+
+def read_ptp_txt(data: bytes, name: str) -> pl.DataFrame:
+    """Read a PTP TXT file (``ccipra-v322r0-f1.TXT``) into :data:`SCHEMA` columns.
+
+    Args:
+        data: the file's bytes, as published (Latin-1).
+        name: display name for errors (``archive.zip!member.TXT`` inside a zip).
+
+    Raises:
+        EditFileFormatError: anything malformed; see the module docstring.
+    """
+    text = utf8_bytes(data, name)
+    head = head_rows(text)
+    header = find_header(
+        head.cells, _FIELDS, _ANCHORS, name, lambda i: i + 1, continuation=_WRAPPED
+    )
+    names = header.names()
+    rows = read_tab_rows(
+        text,
+        head.offsets[header.end],
+        header.end,
+        names,
+        name,
+        last_never_empty=names[-1] == "rationale",
+    )
+    found = rows.failures + truncated_tail(rows.frame, "rationale", rows.terminated)
+    return _finish(rows.frame, name, rows.line_of, found, header.width)
+
+
+def read_ptp_xlsx(data: bytes, name: str) -> pl.DataFrame:
+    """Read a PTP XLSX workbook (``ccipra-v322r0-f1.xlsx``) into :data:`SCHEMA` columns.
+
+    Raises:
+        EditFileFormatError: anything malformed; ``line`` is the sheet row number.
+    """
+    sheet = read_sheet(data, name, _FIELDS, _ANCHORS, continuation=_WRAPPED)
+    frame = sheet.frame.with_columns(
+        iso_to_yyyymmdd(pl.col(c)).alias(c) for c in ("effective", "deletion")
+    )
+    return _finish(frame, name, sheet.line_of, [], sheet.width)
+
+
+def _finish(
+    raw: pl.DataFrame,
+    name: str,
+    line_of: Callable[[int], int],
+    found: Sequence[Failure],
+    width: int,
+) -> pl.DataFrame:
+    if raw.height == 0:
+        fail(name, "no data rows under the header", line=line_of(0))
+    deletion = pl.col("deletion")
+    df = raw.with_columns(
+        pl.col("effective").cast(pl.Int32, strict=False).alias("_eff"),
+        pl.when(deletion == "*")
+        .then(pl.lit(OPEN_DELETION, pl.Int32))
+        .otherwise(deletion.cast(pl.Int32, strict=False))
+        .alias("_del"),
+    )
+    rules = (*_RULES, extra_rule(width))
+    raise_first_failure(df, rules, name, line_of, found)
+    return df.select(
+        pl.col("column1"),
+        pl.col("column2"),
+        (pl.col("pre_1996") == "*").alias("pre_1996"),
+        pl.col("_eff").alias("effective"),
+        pl.col("_del").alias("deletion"),
+        pl.col("indicator").cast(pl.UInt8),
+        pl.col("rationale"),
+    )
