@@ -89,7 +89,12 @@ class NoteSpan:
     text: str
 
     def to_dict(self) -> dict[str, object]:
-        return {"field": self.field, "start": self.start, "end": self.end, "text": self.text}
+        return {
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,8 @@ PTP_ASSOCIATED_MODIFIERS = (
 #: Never a bypass: payment/bilateral/repeat modifiers (domain.md §2).
 NEVER_BYPASS_MODIFIERS = frozenset({"26", "TC", "50", "51", "76", "77"})
 X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
+#: Pricing modifiers: reported in the first modifier position.
+PRICING_MODIFIERS = frozenset({"26", "TC"})
 
 #: The distinct-indication bases of the contract and the X{EPSU} modifier each maps to.
 BASIS_MODIFIER = {

@@ -19,8 +19,8 @@ from fluorocode.domain.claim import (
 )
 from fluorocode.domain.codes import (
     BASIS_MODIFIER,
-    ClaimType,
     MODIFIER_RE,
+    ClaimType,
     Program,
     is_code,
     setting_of,
@@ -28,11 +28,27 @@ from fluorocode.domain.codes import (
 from fluorocode.domain.quantities import to_gy_cm2, to_mgy
 from fluorocode.errors import ClaimInputError, FieldError, QuantityError
 
-_TOP = {"id", "date_of_service", "place_of_service", "claim_type", "program", "billing",
-        "lines", "documentation", "note"}
+_TOP = {
+    "id",
+    "date_of_service",
+    "place_of_service",
+    "claim_type",
+    "program",
+    "billing",
+    "lines",
+    "documentation",
+    "note",
+}
 _LINE = {"code", "modifiers", "units"}
-_FLUORO = {"indication", "minutes", "air_kerma", "dose_area_product", "images_saved",
-           "separate_report", "distinct_indication"}
+_FLUORO = {
+    "indication",
+    "minutes",
+    "air_kerma",
+    "dose_area_product",
+    "images_saved",
+    "separate_report",
+    "distinct_indication",
+}
 
 
 class _Errors:
@@ -70,7 +86,9 @@ def parse_encounter(obj: Any) -> Encounter:
         err.add("place_of_service", "required: a two-digit CMS place-of-service code")
     elif setting_of(pos) is None:
         err.add("place_of_service", f"unknown place of service {pos!r}")
-    claim_type = _enum(obj.get("claim_type", "professional"), ClaimType, "claim_type", err)
+    claim_type = _enum(
+        obj.get("claim_type", "professional"), ClaimType, "claim_type", err
+    )
     program = _enum(obj.get("program", "medicare"), Program, "program", err)
     global_billing = _billing(obj.get("billing", {}), err)
     lines = _lines(obj.get("lines"), err)
@@ -107,8 +125,9 @@ def _date(value: Any, err: _Errors) -> date | None:
         return None
 
 
-def _enum(value: Any, kind: type[ClaimType] | type[Program], field: str,
-          err: _Errors) -> Any:
+def _enum(
+    value: Any, kind: type[ClaimType] | type[Program], field: str, err: _Errors
+) -> Any:
     try:
         return kind(value)
     except ValueError:
@@ -142,14 +161,18 @@ def _lines(value: Any, err: _Errors) -> tuple[ClaimLine, ...]:
         err.unknown(line, _LINE, f"{where}.")
         code = line.get("code")
         if not isinstance(code, str) or not is_code(code):
-            err.add(f"{where}.code", f"{code!r} is not a HCPCS/CPT code (5 of 0-9, A-Z)")
+            err.add(
+                f"{where}.code", f"{code!r} is not a HCPCS/CPT code (5 of 0-9, A-Z)"
+            )
         modifiers = line.get("modifiers", [])
         if not isinstance(modifiers, list) or len(modifiers) > 4:
             err.add(f"{where}.modifiers", "must be a list of at most 4 modifiers")
             modifiers = []
         for j, m in enumerate(modifiers):
             if not isinstance(m, str) or not MODIFIER_RE.match(m):
-                err.add(f"{where}.modifiers[{j}]", f"{m!r} is not a two-character modifier")
+                err.add(
+                    f"{where}.modifiers[{j}]", f"{m!r} is not a two-character modifier"
+                )
         units = line.get("units", 1)
         if not isinstance(units, int) or isinstance(units, bool) or units < 1:
             err.add(f"{where}.units", f"{units!r} is not a whole number of at least 1")
@@ -170,7 +193,9 @@ def _documentation(value: Any, err: _Errors) -> FluoroDocumentation:
         return FluoroDocumentation()
     err.unknown(fluoro, _FLUORO, f"{where}.")
     indication = fluoro.get("indication")
-    if indication is not None and (not isinstance(indication, str) or not indication.strip()):
+    if indication is not None and (
+        not isinstance(indication, str) or not indication.strip()
+    ):
         err.add(f"{where}.indication", "must be a non-empty string")
         indication = None
     minutes = fluoro.get("minutes")
@@ -182,10 +207,15 @@ def _documentation(value: Any, err: _Errors) -> FluoroDocumentation:
         minutes=float(minutes) if minutes is not None else None,
         air_kerma=_dose(fluoro.get("air_kerma"), f"{where}.air_kerma", to_mgy, err),
         dose_area_product=_dose(
-            fluoro.get("dose_area_product"), f"{where}.dose_area_product", to_gy_cm2, err
+            fluoro.get("dose_area_product"),
+            f"{where}.dose_area_product",
+            to_gy_cm2,
+            err,
         ),
         images_saved=_flag(fluoro.get("images_saved"), f"{where}.images_saved", err),
-        separate_report=_flag(fluoro.get("separate_report"), f"{where}.separate_report", err),
+        separate_report=_flag(
+            fluoro.get("separate_report"), f"{where}.separate_report", err
+        ),
         distinct_indication=_distinct(
             fluoro.get("distinct_indication"), f"{where}.distinct_indication", err
         ),
@@ -198,7 +228,8 @@ def _dose(value: Any, where: str, convert: Any, err: _Errors) -> Dose | None:
     if not isinstance(value, dict) or set(value) - {"value", "unit"}:
         err.add(where, 'must be {"value": number, "unit": text}')
         return None
-    number, unit = value.get("value"), value.get("unit")
+    number: Any = value.get("value")
+    unit = value.get("unit")
     if not _is_number(number):
         err.add(f"{where}.value", "must be a number")
         return None
@@ -232,8 +263,13 @@ def _distinct(value: Any, where: str, err: _Errors) -> DistinctIndication:
         err.add(f"{where}.confirmed", "must be true, false or absent")
         return DistinctIndication()
     if confirmed is True and basis not in BASIS_MODIFIER:
-        err.add(f"{where}.basis", "required with confirmed: one of " + ", ".join(BASIS_MODIFIER))
+        err.add(
+            f"{where}.basis",
+            "required with confirmed: one of " + ", ".join(BASIS_MODIFIER),
+        )
         return DistinctIndication()
     if basis is not None and basis not in BASIS_MODIFIER:
-        err.add(f"{where}.basis", f"{basis!r} is not one of " + ", ".join(BASIS_MODIFIER))
+        err.add(
+            f"{where}.basis", f"{basis!r} is not one of " + ", ".join(BASIS_MODIFIER)
+        )
     return DistinctIndication(confirmed, basis if confirmed else None)

@@ -32,10 +32,10 @@ class Action(StrEnum):
     @property
     def rank(self) -> int:
         """Precedence: remove > hold > modify > keep."""
-        return _ACTION_RANK[self]
+        return _ACTION_RANK[self._value_]
 
 
-_ACTION_RANK = {Action.KEEP: 0, Action.MODIFY: 1, Action.HOLD: 2, Action.REMOVE: 3}
+_ACTION_RANK = {"keep": 0, "modify": 1, "hold": 2, "remove": 3}
 
 
 class ReportStatus(StrEnum):
@@ -169,7 +169,9 @@ class Report:
         return out
 
 
-def report_status(lines: tuple[LineResult, ...], findings: tuple[Finding, ...]) -> ReportStatus:
+def report_status(
+    lines: tuple[LineResult, ...], findings: tuple[Finding, ...]
+) -> ReportStatus:
     """The report status from line actions and findings.
 
     A hold needs the provider first; otherwise missing data wins over any verdict, so a
@@ -180,9 +182,12 @@ def report_status(lines: tuple[LineResult, ...], findings: tuple[Finding, ...]) 
         return ReportStatus.NEEDS_PROVIDER_INPUT
     if any(f.status is Status.NO_DATA for f in findings):
         return ReportStatus.NO_DATA
+    if any(f.status is Status.ERROR for f in findings):
+        # a rule that could not run leaves the claim unverified: a person must look
+        return ReportStatus.NEEDS_PROVIDER_INPUT
     if actions & {Action.MODIFY, Action.REMOVE}:
         return ReportStatus.CORRECTED
-    if any(f.status in (Status.FAIL, Status.ERROR) for f in findings):
+    if any(f.status is Status.FAIL for f in findings):
         # a failing finding with no action to take still needs a person's eyes
         return ReportStatus.NEEDS_PROVIDER_INPUT
     return ReportStatus.CLEAN

@@ -81,7 +81,11 @@ def unit_factor(unit: str, kind: DoseKind) -> float:
     reading = fold_unit(unit)
     is_area = "^2" in reading.canonical
     if is_area != (kind is DoseKind.DOSE_AREA_PRODUCT):
-        wanted = "an air kerma (Gy)" if kind is DoseKind.AIR_KERMA else "a dose-area product (Gy·area)"
+        wanted = (
+            "an air kerma (Gy)"
+            if kind is DoseKind.AIR_KERMA
+            else "a dose-area product (Gy·area)"
+        )
         raise QuantityError(f"{unit!r} is not {wanted} unit")
     ureg = _registry()
     try:

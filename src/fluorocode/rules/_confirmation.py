@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fluorocode.domain.claim import DistinctIndication
-from fluorocode.domain.codes import BASIS_MODIFIER, PTP_ASSOCIATED_MODIFIERS
+from fluorocode.domain.codes import BASIS_MODIFIER
 from fluorocode.domain.findings import Action, Prompt, PromptKind, Status
+from fluorocode.rules._modifiers import bypass_modifiers
 from fluorocode.rules.base import LineState, Outcome
 
 QUESTION = (
@@ -33,17 +34,21 @@ class Decision:
     answer: str  # "not asked", "confirmed", "denied"
 
 
-def decide(line: LineState, answer: DistinctIndication) -> Decision:
-    """What the provider's answer means for the 76000 line."""
+def decide(line: LineState, partner: LineState, answer: DistinctIndication) -> Decision:
+    """What the provider's answer means for the 76000 line beside ``partner``."""
     if answer.confirmed is None:
         return Decision(Status.FAIL, Action.HOLD, None, "not asked")
     if answer.confirmed is False:
         return Decision(Status.FAIL, Action.REMOVE, None, "denied")
     assert answer.basis is not None  # input validation requires a basis with confirmed
-    present = [m for m in line.modifiers if m in PTP_ASSOCIATED_MODIFIERS]
+    present = bypass_modifiers(line, partner)
     modifier = None if present else BASIS_MODIFIER[answer.basis]
-    return Decision(Status.BYPASSED, Action.MODIFY if modifier else Action.KEEP,
-                    modifier, "confirmed")
+    return Decision(
+        Status.BYPASSED,
+        Action.MODIFY if modifier else Action.KEEP,
+        modifier,
+        "confirmed",
+    )
 
 
 def apply(outcome: Outcome, line: LineState, decision: Decision, partner: str) -> None:

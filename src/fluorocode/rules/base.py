@@ -28,7 +28,9 @@ class LineState:
 
     index: int
     code: str
-    modifiers: tuple[str, ...]  # as submitted, plus what rules added, less what they dropped
+    modifiers: tuple[
+        str, ...
+    ]  # as submitted, plus what rules added, less what they dropped
     units: int
     action: Action
 
@@ -46,6 +48,8 @@ class RuleContext:
     ptp_in_force: tuple[PtpEdit, ...]
     lines: tuple[LineState, ...]
     edition: Mapping[str, Any]
+    #: edition evidence per table, built once per check and shared by every finding
+    table_evidence: dict[Table, dict[str, Any]] = field(default_factory=dict)
 
     def live_lines(self) -> list[LineState]:
         """Lines not (yet) removed."""
@@ -57,7 +61,9 @@ class RuleContext:
     def claim_edits(self) -> list[PtpEdit]:
         """In-force PTP rows whose two codes are both billed on this claim."""
         codes = {line.code for line in self.lines}
-        return [e for e in self.ptp_in_force if e.column1 in codes and e.column2 in codes]
+        return [
+            e for e in self.ptp_in_force if e.column1 in codes and e.column2 in codes
+        ]
 
 
 @dataclass
@@ -99,10 +105,21 @@ class Rule(Protocol):
 
 def edition_evidence(ctx: RuleContext, table: Table) -> dict[str, Any]:
     """The edition a finding's row came from, with the checksums of that table's files."""
+    cached = ctx.table_evidence.get(table)
+    if cached is None:
+        cached = ctx.table_evidence[table] = _edition_evidence(ctx, table)
+    return cached
+
+
+def _edition_evidence(ctx: RuleContext, table: Table) -> dict[str, Any]:
     return {
-        "edition": {k: ctx.edition[k] for k in ("program", "quarter", "version", "demo")},
+        "edition": {
+            k: ctx.edition[k] for k in ("program", "quarter", "version", "demo")
+        },
         "table": table.value,
         "sources": [
-            s for s in ctx.edition.get("sources", []) if s.get("table") in (table.value, "demo")
+            s
+            for s in ctx.edition.get("sources", [])
+            if s.get("table") in (table.value, "demo")
         ],
     }

@@ -29,10 +29,16 @@ class DemoEditionRule:
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
         if ctx.edits.info.demo:
-            out.findings.append(Finding(
-                "edition.demo", Status.INFO, (),
-                "Checked against fluorocode's built-in demo edition: a few illustrative "
-                "rows, not a CMS quarter. This report is not billing advice; import the "
-                "real CMS files (fluorocode editions import).",
-                {"edition": dict(ctx.edition)}, "fluorocode demo edition"))
+            out.findings.append(
+                Finding(
+                    "edition.demo",
+                    Status.INFO,
+                    (),
+                    "Checked against fluorocode's built-in demo edition: a few illustrative "
+                    "rows, not a CMS quarter. This report is not billing advice; import the "
+                    "real CMS files (fluorocode editions import).",
+                    {"edition": dict(ctx.edition)},
+                    "fluorocode demo edition",
+                )
+            )
         return out

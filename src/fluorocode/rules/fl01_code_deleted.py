@@ -37,12 +37,21 @@ class CodeDeletedRule:
             if deleted is None or dos < deleted.invalid_from:
                 continue
             out.act(line.index, Action.REMOVE)
-            out.findings.append(Finding(
-                "fluoro.code-deleted", Status.FAIL, (line.index,),
-                f"{line.code} (line {line.index}) is not valid for dates of service from "
-                f"{deleted.invalid_from.isoformat()}: {deleted.note}. Remove it; report "
-                f"{deleted.replacement} once instead, only if it is separately billable.",
-                {"code": line.code, "invalid_from": deleted.invalid_from.isoformat(),
-                 "replacement": deleted.replacement, "source": deleted.source},
-                "CMS NCCI PTP history and PFS (domain.md §0.1)"))
+            out.findings.append(
+                Finding(
+                    "fluoro.code-deleted",
+                    Status.FAIL,
+                    (line.index,),
+                    f"{line.code} (line {line.index}) is not valid for dates of service from "
+                    f"{deleted.invalid_from.isoformat()}: {deleted.note}. Remove it; report "
+                    f"{deleted.replacement} once instead, only if it is separately billable.",
+                    {
+                        "code": line.code,
+                        "invalid_from": deleted.invalid_from.isoformat(),
+                        "replacement": deleted.replacement,
+                        "source": deleted.source,
+                    },
+                    "CMS NCCI PTP history and PFS (domain.md §0.1)",
+                )
+            )
         return out

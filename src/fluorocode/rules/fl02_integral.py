@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from fluorocode.domain.findings import Finding, Status
+from fluorocode.domain.findings import Finding
 from fluorocode.rules import _confirmation
 from fluorocode.rules.base import FLUORO, Outcome, RuleContext
 from fluorocode.rules.policy import fluoro_policy
@@ -44,7 +44,11 @@ class IntegralRule:
         policy = fluoro_policy()
         decided = {e.column1 for e in ctx.claim_edits() if e.column2 == FLUORO}
         for line in ctx.lines_with(FLUORO):
-            if any(other.code in decided for other in ctx.lines if other.index != line.index):
+            if any(
+                other.code in decided
+                for other in ctx.lines
+                if other.index != line.index
+            ):
                 continue
             hosts = [
                 (other, family)
@@ -55,15 +59,29 @@ class IntegralRule:
             if not hosts:
                 continue
             host, family = hosts[0]
-            decision = _confirmation.decide(line, ctx.encounter.documentation.distinct_indication)
-            _confirmation.apply(out, line, decision, partner=f"{host.code} on line {host.index}")
-            out.findings.append(Finding(
-                "fluoro.integral", decision.status, (host.index, line.index),
-                f"No NCCI PTP edit pairs 76000 (line {line.index}) with {host.code} "
-                f"(line {host.index}), but fluoroscopy is part of {family.name} and is not "
-                "separately billable when it guided or checked that service. "
-                + _confirmation.next_step(decision),
-                {"service": host.code, "family": family.name, "family_source": family.source,
-                 "other_services": [h.code for h, _ in hosts[1:]]},
-                CITATION))
+            answer = ctx.encounter.documentation.distinct_indication
+            # the X modifier is needed if any host shares the line's anatomic site
+            decisions = [_confirmation.decide(line, h, answer) for h, _ in hosts]
+            decision = next((d for d in decisions if d.modifier), decisions[0])
+            _confirmation.apply(
+                out, line, decision, partner=f"{host.code} on line {host.index}"
+            )
+            out.findings.append(
+                Finding(
+                    "fluoro.integral",
+                    decision.status,
+                    (host.index, line.index),
+                    f"No NCCI PTP edit pairs 76000 (line {line.index}) with {host.code} "
+                    f"(line {host.index}), but fluoroscopy is part of {family.name} and is not "
+                    "separately billable when it guided or checked that service. "
+                    + _confirmation.next_step(decision),
+                    {
+                        "service": host.code,
+                        "family": family.name,
+                        "family_source": family.source,
+                        "other_services": [h.code for h, _ in hosts[1:]],
+                    },
+                    CITATION,
+                )
+            )
         return out

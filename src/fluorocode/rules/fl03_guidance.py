@@ -39,19 +39,29 @@ class GuidanceCodeRule:
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
         policy = fluoro_policy()
-        included = [ln for ln in ctx.lines if ln.code in policy.imaging_included.members]
+        included = [
+            ln for ln in ctx.lines if ln.code in policy.imaging_included.members
+        ]
         for line in ctx.lines:
             if line.code in GUIDANCE_CODES and included:
                 host = included[0]
                 out.act(line.index, Action.REMOVE)
-                out.findings.append(Finding(
-                    "fluoro.guidance-code", Status.FAIL, (host.index, line.index),
-                    f"{host.code} (line {host.index}) already includes imaging guidance, "
-                    f"so {line.code} (line {line.index}) is not reported with it. "
-                    f"Remove {line.code}.",
-                    {"primary": host.code, "guidance": line.code,
-                     "source": policy.imaging_included.source},
-                    CITATION))
+                out.findings.append(
+                    Finding(
+                        "fluoro.guidance-code",
+                        Status.FAIL,
+                        (host.index, line.index),
+                        f"{host.code} (line {host.index}) already includes imaging guidance, "
+                        f"so {line.code} (line {line.index}) is not reported with it. "
+                        f"Remove {line.code}.",
+                        {
+                            "primary": host.code,
+                            "guidance": line.code,
+                            "source": policy.imaging_included.source,
+                        },
+                        CITATION,
+                    )
+                )
         if ctx.encounter.documentation.distinct_indication.confirmed is True:
             return out
         dos = ctx.encounter.date_of_service
@@ -60,27 +70,47 @@ class GuidanceCodeRule:
             for addon in ("77002", "77003"):
                 if addon in codes:
                     continue
-                rows = [a for a in ctx.edits.aoc_for_addon(addon)
-                        if a.primary in codes and a.in_force(dos)]
+                rows = [
+                    a
+                    for a in ctx.edits.aoc_for_addon(addon)
+                    if a.primary in codes and a.in_force(dos)
+                ]
                 if not rows:
                     continue
                 primary = codes[rows[0].primary]
                 what = policy.guidance[addon]
                 out.act(fluoro.index, Action.HOLD)
-                out.suggestions.append(Suggestion(
-                    addon, "fluoro.guidance-code",
-                    f"If fluoroscopy guided the {what} for {primary.code}, report {addon} "
-                    f"instead of 76000 (line {fluoro.index}).",
-                ))
-                out.findings.append(Finding(
-                    "fluoro.guidance-code", Status.FAIL, (primary.index, fluoro.index),
-                    f"{primary.code} (line {primary.index}) is a listed primary of {addon} "
-                    f"({what}). Fluoroscopic needle guidance is coded {addon}, not 76000: "
-                    f"replace 76000 with {addon} unless the fluoroscopy was a separate "
-                    "study with its own indication.",
-                    {"primary": primary.code, "addon": addon,
-                     "aoc": [{"addon": a.addon, "primary": a.primary,
-                              "edit_type": a.edit_type} for a in rows]},
-                    CITATION))
+                out.suggestions.append(
+                    Suggestion(
+                        addon,
+                        "fluoro.guidance-code",
+                        f"If fluoroscopy guided the {what} for {primary.code}, report {addon} "
+                        f"instead of 76000 (line {fluoro.index}).",
+                    )
+                )
+                out.findings.append(
+                    Finding(
+                        "fluoro.guidance-code",
+                        Status.FAIL,
+                        (primary.index, fluoro.index),
+                        f"{primary.code} (line {primary.index}) is a listed primary of {addon} "
+                        f"({what}). Fluoroscopic needle guidance is coded {addon}, not 76000: "
+                        f"replace 76000 with {addon} unless the fluoroscopy was a separate "
+                        "study with its own indication.",
+                        {
+                            "primary": primary.code,
+                            "addon": addon,
+                            "aoc": [
+                                {
+                                    "addon": a.addon,
+                                    "primary": a.primary,
+                                    "edit_type": a.edit_type,
+                                }
+                                for a in rows
+                            ],
+                        },
+                        CITATION,
+                    )
+                )
                 break
         return out

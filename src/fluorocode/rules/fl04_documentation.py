@@ -33,7 +33,9 @@ from fluorocode.domain.codes import ClaimType
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
 from fluorocode.rules.base import FLUORO, Outcome, RuleContext
 
-CITATION = "Joint Commission fluoroscopy standards (2019); IOM 100-04 ch. 13; domain.md §5"
+CITATION = (
+    "Joint Commission fluoroscopy standards (2019); IOM 100-04 ch. 13; domain.md §5"
+)
 
 #: Reject limits and review levels (domain.md §5.4).
 MAX_MINUTES = 600.0
@@ -42,7 +44,6 @@ MAX_DAP_GYCM2 = 10_000.0
 REVIEW_MINUTES = 60.0
 REVIEW_AIR_KERMA_MGY = 5_000.0
 REVIEW_DAP_GYCM2 = 500.0
-
 
 
 def missing_items(doc: FluoroDocumentation, claim_type: ClaimType) -> list[str]:
@@ -62,33 +63,61 @@ def missing_items(doc: FluoroDocumentation, claim_type: ClaimType) -> list[str]:
     return missing
 
 
-def invalid_values(doc: FluoroDocumentation) -> list[str]:
+def invalid_values(doc: FluoroDocumentation) -> list[tuple[str, str]]:
+    """Impossible or implausible values: (the contract's item name, what is wrong)."""
     problems = []
     if doc.minutes is not None:
         if doc.minutes <= 0:
-            problems.append(f"fluoroscopy time {doc.minutes:g} min (must be more than 0)")
+            problems.append(
+                (
+                    "minutes",
+                    f"fluoroscopy time {doc.minutes:g} min (must be more than 0)",
+                )
+            )
         elif doc.minutes > MAX_MINUTES:
-            problems.append(f"fluoroscopy time {doc.minutes:g} min (over {MAX_MINUTES:g})")
-    if doc.air_kerma is not None and not 0 <= doc.air_kerma.normalised <= MAX_AIR_KERMA_MGY:
-        problems.append(f"air kerma {doc.air_kerma.normalised:g} mGy "
-                        f"(must be 0 to {MAX_AIR_KERMA_MGY:,.0f} mGy)")
+            problems.append(
+                (
+                    "minutes",
+                    f"fluoroscopy time {doc.minutes:g} min (over {MAX_MINUTES:g})",
+                )
+            )
+    ak = doc.air_kerma
+    if ak is not None and not 0 <= ak.normalised <= MAX_AIR_KERMA_MGY:
+        problems.append(
+            (
+                "dose",
+                f"air kerma {ak.normalised:g} mGy "
+                f"(must be 0 to {MAX_AIR_KERMA_MGY:,.0f} mGy)",
+            )
+        )
     dap = doc.dose_area_product
     if dap is not None and not 0 <= dap.normalised <= MAX_DAP_GYCM2:
-        problems.append(f"dose-area product {dap.normalised:g} Gy·cm² "
-                        f"(must be 0 to {MAX_DAP_GYCM2:,.0f} Gy·cm²)")
+        problems.append(
+            (
+                "dose",
+                f"dose-area product {dap.normalised:g} Gy·cm² "
+                f"(must be 0 to {MAX_DAP_GYCM2:,.0f} Gy·cm²)",
+            )
+        )
     return problems
 
 
 def review_levels(doc: FluoroDocumentation) -> list[str]:
     notes = []
     if doc.minutes is not None and REVIEW_MINUTES < doc.minutes <= MAX_MINUTES:
-        notes.append(f"fluoroscopy time {doc.minutes:g} min is over {REVIEW_MINUTES:g} min")
+        notes.append(
+            f"fluoroscopy time {doc.minutes:g} min is over {REVIEW_MINUTES:g} min"
+        )
     ak = doc.air_kerma
     if ak is not None and REVIEW_AIR_KERMA_MGY <= ak.normalised <= MAX_AIR_KERMA_MGY:
-        notes.append(f"air kerma {ak.normalised:g} mGy is at a substantial-dose review level")
+        notes.append(
+            f"air kerma {ak.normalised:g} mGy is at a substantial-dose review level"
+        )
     dap = doc.dose_area_product
     if dap is not None and REVIEW_DAP_GYCM2 <= dap.normalised <= MAX_DAP_GYCM2:
-        notes.append(f"dose-area product {dap.normalised:g} Gy·cm² is at a review level")
+        notes.append(
+            f"dose-area product {dap.normalised:g} Gy·cm² is at a review level"
+        )
     return notes
 
 
@@ -109,7 +138,9 @@ class DocumentationRule:
     code: ClassVar[str] = "FL04"
     name: ClassVar[str] = "fluoro.documentation"
     emits: ClassVar[tuple[str, ...]] = (
-        "fluoro.documentation-missing", "fluoro.documentation-invalid")
+        "fluoro.documentation-missing",
+        "fluoro.documentation-invalid",
+    )
 
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
@@ -124,36 +155,79 @@ class DocumentationRule:
                 continue
             missing = missing_items(doc, enc.claim_type)
             problems = invalid_values(doc)
+            # one prompt: what is absent, then what must be documented again
+            recheck = {item for item, _ in problems}
+            ask = [i for i in _ORDER if i in missing or i in recheck]
+            if ask:
+                out.act(line.index, Action.HOLD)
+                again = [i for i in ask if i not in missing]
+                question = "Before 76000 can be billed, document " + _listing(
+                    [_ASK[m] for m in ask]
+                )
+                if again:
+                    question += " (re-check " + ", ".join(again) + ": see the findings)"
+                out.prompt(
+                    Prompt(
+                        PromptKind.FLUOROSCOPY_DOCUMENTATION,
+                        line.index,
+                        question + ".",
+                        missing=tuple(ask),
+                    )
+                )
             if missing:
-                out.act(line.index, Action.HOLD)
-                out.prompt(Prompt(
-                    PromptKind.FLUOROSCOPY_DOCUMENTATION, line.index,
-                    "Before 76000 can be billed, document: " + ", ".join(
-                        _ASK[m] for m in missing) + ".",
-                    missing=tuple(missing)))
-                out.findings.append(Finding(
-                    "fluoro.documentation-missing", Status.FAIL, (line.index,),
-                    f"76000 (line {line.index}) lacks " + ", ".join(_ASK[m] for m in missing)
-                    + ". Hold it until the provider documents them.",
-                    evidence, CITATION))
+                out.findings.append(
+                    Finding(
+                        "fluoro.documentation-missing",
+                        Status.FAIL,
+                        (line.index,),
+                        f"76000 (line {line.index}) lacks "
+                        + _listing([_ASK[m] for m in missing])
+                        + ". Hold it until the provider documents them.",
+                        evidence,
+                        CITATION,
+                    )
+                )
             if problems:
-                out.act(line.index, Action.HOLD)
-                out.findings.append(Finding(
-                    "fluoro.documentation-invalid", Status.FAIL, (line.index,),
-                    "Implausible fluoroscopy documentation: " + "; ".join(problems)
-                    + ". Check the value and its unit on the fluoroscope's dose report.",
-                    evidence, CITATION))
+                out.findings.append(
+                    Finding(
+                        "fluoro.documentation-invalid",
+                        Status.FAIL,
+                        (line.index,),
+                        "Implausible fluoroscopy documentation: "
+                        + "; ".join(text for _, text in problems)
+                        + ". Check the value and its unit on the fluoroscope's dose report.",
+                        evidence,
+                        CITATION,
+                    )
+                )
             if not missing and not problems:
                 review = review_levels(doc)
-                out.findings.append(Finding(
-                    "fluoro.documentation-missing", Status.PASS, (line.index,),
-                    "Indication, time, dose" + (", saved images and a separate report"
-                    if enc.claim_type is ClaimType.PROFESSIONAL else "") + " are documented."
-                    + (" Note: " + "; ".join(review) + "." if review else ""),
-                    evidence, CITATION))
+                out.findings.append(
+                    Finding(
+                        "fluoro.documentation-missing",
+                        Status.PASS,
+                        (line.index,),
+                        "Indication, time, dose"
+                        + (
+                            ", saved images and a separate report"
+                            if enc.claim_type is ClaimType.PROFESSIONAL
+                            else ""
+                        )
+                        + " are documented."
+                        + (" Note: " + "; ".join(review) + "." if review else ""),
+                        evidence,
+                        CITATION,
+                    )
+                )
         return out
 
 
+def _listing(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+_ORDER = ("indication", "minutes", "dose", "images_saved", "separate_report")
 _ASK = {
     "indication": "the indication for the fluoroscopy",
     "minutes": "the fluoroscopy time in minutes",

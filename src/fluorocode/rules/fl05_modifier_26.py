@@ -25,11 +25,18 @@ setting (nothing is emitted).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from fluorocode.domain.codes import HOSPITAL_POS, ClaimType, Setting, setting_of
 from fluorocode.domain.findings import Action, Finding, Status
-from fluorocode.rules.base import FLUORO, GUIDANCE_CODES, LineState, Outcome, RuleContext
+from fluorocode.rules.base import (
+    FLUORO,
+    GUIDANCE_CODES,
+    LineState,
+    Outcome,
+    RuleContext,
+)
 from fluorocode.rules.policy import fluoro_policy
 
 CITATION = "IOM 100-04 ch. 13 (radiology payment conditions); PFS PC/TC indicator"
@@ -44,7 +51,10 @@ class Modifier26Rule:
     def splits(self, ctx: RuleContext, code: str) -> tuple[bool, str]:
         pfs = ctx.edits.pfs(code)
         if pfs is not None:
-            return pfs.pctc == "1", f"PFS PC/TC indicator {pfs.pctc} ({ctx.edition['quarter']})"
+            return (
+                pfs.pctc == "1",
+                f"PFS PC/TC indicator {pfs.pctc} ({ctx.edition['quarter']})",
+            )
         policy = fluoro_policy()
         return code in policy.pctc_builtin, policy.pctc_source
 
@@ -57,16 +67,27 @@ class Modifier26Rule:
             if line.code not in _CODES:
                 continue
             split, source = self.splits(ctx, line.code)
-            evidence = {"place_of_service": pos, "setting": setting.value if setting else None,
-                        "global_billing": enc.global_billing, "pctc_source": source}
+            evidence = {
+                "place_of_service": pos,
+                "setting": setting.value if setting else None,
+                "global_billing": enc.global_billing,
+                "pctc_source": source,
+            }
             if enc.claim_type is ClaimType.INSTITUTIONAL:
                 if "26" in line.modifiers:
                     out.drop_modifiers.setdefault(line.index, []).append("26")
                     out.act(line.index, Action.MODIFY)
-                    out.findings.append(Finding(
-                        "fluoro.modifier-26", Status.FAIL, (line.index,),
-                        f"Institutional claims bill the technical component: drop 26 from "
-                        f"{line.code} (line {line.index}).", evidence, CITATION))
+                    out.findings.append(
+                        Finding(
+                            "fluoro.modifier-26",
+                            Status.FAIL,
+                            (line.index,),
+                            f"Institutional claims bill the technical component: drop 26 from "
+                            f"{line.code} (line {line.index}).",
+                            evidence,
+                            CITATION,
+                        )
+                    )
                 continue
             if not split or "26" in line.modifiers:
                 continue
@@ -79,26 +100,45 @@ class Modifier26Rule:
     @staticmethod
     def _reason(pos: str, setting: Setting | None, global_billing: bool) -> str | None:
         if pos in HOSPITAL_POS:
-            extra = (" Global billing is not possible for hospital patients, whatever the "
-                     "practice prefers." if global_billing else "")
-            return (f"POS {pos} is a hospital setting: the hospital is paid the technical "
-                    f"component and the practitioner bills the professional component.{extra}")
+            extra = (
+                " Global billing is not possible for hospital patients, whatever the "
+                "practice prefers."
+                if global_billing
+                else ""
+            )
+            return (
+                f"POS {pos} is a hospital setting: the hospital is paid the technical "
+                f"component and the practitioner bills the professional component.{extra}"
+            )
         if setting is Setting.FACILITY:
-            return (f"POS {pos} is a facility setting: the facility covers the technical "
-                    "component and the practitioner bills the professional component.")
+            return (
+                f"POS {pos} is a facility setting: the facility covers the technical "
+                "component and the practitioner bills the professional component."
+            )
         if not global_billing:
-            return (f"POS {pos} is a non-facility setting and the practice does not bill "
-                    "globally (billing.global_billing is false): bill the professional "
-                    "component.")
+            return (
+                f"POS {pos} is a non-facility setting and the practice does not bill "
+                "globally (billing.global_billing is false): bill the professional "
+                "component."
+            )
         return None
 
     @staticmethod
-    def _append_26(out: Outcome, line: LineState, reason: str, evidence: dict[str, object]) -> None:
+    def _append_26(
+        out: Outcome, line: LineState, reason: str, evidence: Mapping[str, object]
+    ) -> None:
         if "TC" in line.modifiers:
             out.drop_modifiers.setdefault(line.index, []).append("TC")
         out.add_modifier(line.index, "26")
         out.act(line.index, Action.MODIFY)
-        out.findings.append(Finding(
-            "fluoro.modifier-26", Status.FAIL, (line.index,),
-            f"{reason} Append 26 to {line.code} (line {line.index}). Modifier 26 never "
-            "bypasses an NCCI edit.", evidence, CITATION))
+        out.findings.append(
+            Finding(
+                "fluoro.modifier-26",
+                Status.FAIL,
+                (line.index,),
+                f"{reason} Append 26 to {line.code} (line {line.index}). Modifier 26 never "
+                "bypasses an NCCI edit.",
+                evidence,
+                CITATION,
+            )
+        )

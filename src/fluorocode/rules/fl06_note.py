@@ -33,7 +33,9 @@ class NoteRule:
     code: ClassVar[str] = "FL06"
     name: ClassVar[str] = "fluoro.note"
     emits: ClassVar[tuple[str, ...]] = (
-        "fluoro.not-separately-billable", "fluoro.separately-billable-missing")
+        "fluoro.not-separately-billable",
+        "fluoro.separately-billable-missing",
+    )
 
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
@@ -46,31 +48,53 @@ class NoteRule:
         bundler = self._bundler(ctx)
         if bundler is not None:
             code, why, extra = bundler
-            out.findings.append(Finding(
-                "fluoro.not-separately-billable", Status.INFO, (),
-                f"The note shows fluoroscopy was used; it is not separately billable "
-                f"with {code} ({why}). Nothing to add.",
-                {"note": spans, **extra}, CITATION))
+            out.findings.append(
+                Finding(
+                    "fluoro.not-separately-billable",
+                    Status.INFO,
+                    (),
+                    f"The note shows fluoroscopy was used; it is not separately billable "
+                    f"with {code} ({why}). Nothing to add.",
+                    {"note": spans, **extra},
+                    CITATION,
+                )
+            )
             return out
         if reading.standalone is not True:
             return out
         index = len(ctx.lines)
         missing = missing_items(ctx.encounter.documentation, ctx.encounter.claim_type)
-        out.suggestions.append(Suggestion(
-            FLUORO, "fluoro.separately-billable-missing",
-            "The note documents a stand-alone fluoroscopic study with its own indication; "
-            "76000 may be added once its documentation is complete."))
+        out.suggestions.append(
+            Suggestion(
+                FLUORO,
+                "fluoro.separately-billable-missing",
+                "The note documents a stand-alone fluoroscopic study with its own indication; "
+                "76000 may be added once its documentation is complete.",
+            )
+        )
         if missing:
-            out.prompt(Prompt(
-                PromptKind.FLUOROSCOPY_DOCUMENTATION, index,
-                "To add 76000 for the stand-alone fluoroscopy, document: "
-                + ", ".join(missing) + ".", missing=tuple(missing)))
-        out.findings.append(Finding(
-            "fluoro.separately-billable-missing", Status.INFO, (),
-            "The note documents a stand-alone fluoroscopic study with its own indication "
-            "and no edit bundles it, but 76000 is not on the claim. Consider adding it "
-            "(suggested, never added automatically).",
-            {"note": spans}, CITATION))
+            out.prompt(
+                Prompt(
+                    PromptKind.FLUOROSCOPY_DOCUMENTATION,
+                    index,
+                    "To add 76000 for the stand-alone fluoroscopy, document: "
+                    + ", ".join(missing)
+                    + ".",
+                    missing=tuple(missing),
+                )
+            )
+        out.findings.append(
+            Finding(
+                "fluoro.separately-billable-missing",
+                Status.INFO,
+                (),
+                "The note documents a stand-alone fluoroscopic study with its own indication "
+                "and no edit bundles it, but 76000 is not on the claim. Consider adding it "
+                "(suggested, never added automatically).",
+                {"note": spans},
+                CITATION,
+            )
+        )
         return out
 
     @staticmethod
@@ -78,12 +102,18 @@ class NoteRule:
         codes = {line.code for line in ctx.lines}
         for edit in ctx.ptp_in_force:
             if edit.column2 == FLUORO and edit.column1 in codes:
-                return edit.column1, "an NCCI PTP edit makes 76000 its column 2", {
-                    "edit": edit.evidence()}
+                return (
+                    edit.column1,
+                    "an NCCI PTP edit makes 76000 its column 2",
+                    {"edit": edit.evidence()},
+                )
         policy = fluoro_policy()
         for line in ctx.lines:
             family = policy.integral_family(line.code)
             if family is not None:
-                return line.code, f"fluoroscopy is part of {family.name}", {
-                    "family": family.name, "family_source": family.source}
+                return (
+                    line.code,
+                    f"fluoroscopy is part of {family.name}",
+                    {"family": family.name, "family_source": family.source},
+                )
         return None

@@ -32,93 +32,136 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from fluorocode.domain.codes import ANATOMIC_MODIFIERS, PTP_ASSOCIATED_MODIFIERS
-from fluorocode.domain.edits import ModifierIndicator, PtpEdit
+from fluorocode.domain.codes import PTP_ASSOCIATED_MODIFIERS
+from fluorocode.domain.codes import ModifierIndicator
+from fluorocode.domain.edits import PtpEdit
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
 from fluorocode.rules import _confirmation
-from fluorocode.rules.base import FLUORO, LineState, Outcome, RuleContext, edition_evidence
+from fluorocode.rules._modifiers import bypass_modifiers
+from fluorocode.rules.base import (
+    FLUORO,
+    LineState,
+    Outcome,
+    RuleContext,
+    edition_evidence,
+)
 
-CITATION = "CMS NCCI PTP edits; NCCI Policy Manual ch. I (modifiers and modifier indicators)"
-
-
-def bypass_modifiers(column2: LineState, column1: LineState) -> list[str]:
-    """The column-2 line's modifiers that may bypass an indicator-1 edit."""
-    anatomic_1 = set(column1.modifiers) & ANATOMIC_MODIFIERS
-    out = []
-    for m in column2.modifiers:
-        if m in ANATOMIC_MODIFIERS:
-            if m not in anatomic_1:
-                out.append(m)
-        elif m in PTP_ASSOCIATED_MODIFIERS:
-            out.append(m)
-    return out
+CITATION = (
+    "CMS NCCI PTP edits; NCCI Policy Manual ch. I (modifiers and modifier indicators)"
+)
 
 
 class PtpRule:
     code: ClassVar[str] = "NC01"
     name: ClassVar[str] = "ptp"
-    emits: ClassVar[tuple[str, ...]] = ("ptp.bundled", "ptp.modifier-required", "ptp.bypassed")
+    emits: ClassVar[tuple[str, ...]] = (
+        "ptp.bundled",
+        "ptp.modifier-required",
+        "ptp.bypassed",
+    )
 
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
         for edit in ctx.claim_edits():
             for line2 in ctx.lines_with(edit.column2):
-                partners = [p for p in ctx.lines_with(edit.column1) if p.index != line2.index]
-                if partners:
-                    self._judge(ctx, out, edit, line2, partners[0])
+                # judged against every column-1 line: the strictest outcome stands
+                for line1 in ctx.lines_with(edit.column1):
+                    if line1.index != line2.index:
+                        self._judge(ctx, out, edit, line2, line1)
         return out
 
-    def _judge(self, ctx: RuleContext, out: Outcome, edit: PtpEdit, line2: LineState,
-               line1: LineState) -> None:
+    def _judge(
+        self,
+        ctx: RuleContext,
+        out: Outcome,
+        edit: PtpEdit,
+        line2: LineState,
+        line1: LineState,
+    ) -> None:
         evidence = {"edit": edit.evidence(), **edition_evidence(ctx, ctx.ptp_table)}
         lines = (line1.index, line2.index)
         c1, c2 = edit.column1, edit.column2
         if edit.indicator is ModifierIndicator.NOT_ALLOWED:
             out.act(line2.index, Action.REMOVE)
             tried = [m for m in line2.modifiers if m in PTP_ASSOCIATED_MODIFIERS]
-            extra = f" The modifier {', '.join(tried)} cannot bypass it." if tried else ""
-            out.findings.append(Finding(
-                "ptp.bundled", Status.FAIL, lines,
-                f"{c2} (line {line2.index}) is bundled into {c1} (line {line1.index}) by an "
-                f"NCCI PTP edit with modifier indicator 0 ({edit.rationale}).{extra} "
-                f"Leave {c2} off the claim.",
-                evidence, CITATION))
+            extra = (
+                f" The modifier {', '.join(tried)} cannot bypass it." if tried else ""
+            )
+            out.findings.append(
+                Finding(
+                    "ptp.bundled",
+                    Status.FAIL,
+                    lines,
+                    f"{c2} (line {line2.index}) is bundled into {c1} (line {line1.index}) by an "
+                    f"NCCI PTP edit with modifier indicator 0 ({edit.rationale}).{extra} "
+                    f"Leave {c2} off the claim.",
+                    evidence,
+                    CITATION,
+                )
+            )
             return
         if c2 == FLUORO:
             answer = ctx.encounter.documentation.distinct_indication
-            decision = _confirmation.decide(line2, answer)
-            _confirmation.apply(out, line2, decision, partner=f"{c1} on line {line1.index}")
-            rule = "ptp.bypassed" if decision.status is Status.BYPASSED else "ptp.modifier-required"
-            out.findings.append(Finding(
-                rule, decision.status, lines,
-                f"76000 (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
-                f"(line {line1.index}), modifier indicator 1 ({edit.rationale}). "
-                + _confirmation.next_step(decision),
-                evidence, CITATION))
+            decision = _confirmation.decide(line2, line1, answer)
+            _confirmation.apply(
+                out, line2, decision, partner=f"{c1} on line {line1.index}"
+            )
+            rule = (
+                "ptp.bypassed"
+                if decision.status is Status.BYPASSED
+                else "ptp.modifier-required"
+            )
+            out.findings.append(
+                Finding(
+                    rule,
+                    decision.status,
+                    lines,
+                    f"76000 (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
+                    f"(line {line1.index}), modifier indicator 1 ({edit.rationale}). "
+                    + _confirmation.next_step(decision),
+                    evidence,
+                    CITATION,
+                )
+            )
             return
         bypass = bypass_modifiers(line2, line1)
         if bypass:
-            out.findings.append(Finding(
-                "ptp.bypassed", Status.BYPASSED, lines,
-                f"{c2} (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
-                f"(line {line1.index}), modifier indicator 1; {', '.join(bypass)} bypasses "
-                "it. Keep it only if the record documents the distinct service.",
-                evidence, CITATION))
+            out.findings.append(
+                Finding(
+                    "ptp.bypassed",
+                    Status.BYPASSED,
+                    lines,
+                    f"{c2} (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
+                    f"(line {line1.index}), modifier indicator 1; {', '.join(bypass)} bypasses "
+                    "it. Keep it only if the record documents the distinct service.",
+                    evidence,
+                    CITATION,
+                )
+            )
             return
         out.act(line2.index, Action.HOLD)
-        out.prompt(Prompt(
-            PromptKind.CONFIRM_DISTINCT_SERVICE, line2.index,
-            f"Was {c2} on line {line2.index} a distinct service from {c1} on line "
-            f"{line1.index} (separate encounter, anatomic site, practitioner, or an "
-            "unusual non-overlapping service)? If the record shows it, add the modifier "
-            "that says which (XE, XS, XP, XU, or an anatomic modifier); otherwise leave "
-            f"{c2} off.",
-            options=("XE", "XS", "XP", "XU", "59", "remove"),
-        ))
-        out.findings.append(Finding(
-            "ptp.modifier-required", Status.FAIL, lines,
-            f"{c2} (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
-            f"(line {line1.index}), modifier indicator 1 ({edit.rationale}), and carries "
-            "no PTP-associated modifier. Hold it: add a modifier only if the record "
-            f"documents a distinct service, else leave {c2} off.",
-            evidence, CITATION))
+        out.prompt(
+            Prompt(
+                PromptKind.CONFIRM_DISTINCT_SERVICE,
+                line2.index,
+                f"Was {c2} on line {line2.index} a distinct service from {c1} on line "
+                f"{line1.index} (separate encounter, anatomic site, practitioner, or an "
+                "unusual non-overlapping service)? If the record shows it, add the modifier "
+                "that says which (XE, XS, XP, XU, or an anatomic modifier); otherwise leave "
+                f"{c2} off.",
+                options=("XE", "XS", "XP", "XU", "59", "remove"),
+            )
+        )
+        out.findings.append(
+            Finding(
+                "ptp.modifier-required",
+                Status.FAIL,
+                lines,
+                f"{c2} (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
+                f"(line {line1.index}), modifier indicator 1 ({edit.rationale}), and carries "
+                "no PTP-associated modifier. Hold it: add a modifier only if the record "
+                f"documents a distinct service, else leave {c2} off.",
+                evidence,
+                CITATION,
+            )
+        )

@@ -45,11 +45,17 @@ class MueRule:
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
         if not ctx.edits.has_table(ctx.mue_table):
-            out.findings.append(Finding(
-                "mue.exceeded", Status.NO_DATA, (),
-                f"The edition has no {ctx.mue_table.value} table, so units were not "
-                "checked. Import the CMS MUE file of this quarter.",
-                edition_evidence(ctx, ctx.mue_table), CITATION))
+            out.findings.append(
+                Finding(
+                    "mue.exceeded",
+                    Status.NO_DATA,
+                    (),
+                    f"The edition has no {ctx.mue_table.value} table, so units were not "
+                    "checked. Import the CMS MUE file of this quarter.",
+                    edition_evidence(ctx, ctx.mue_table),
+                    CITATION,
+                )
+            )
             return out
         by_code: dict[str, list[LineState]] = defaultdict(list)
         for line in ctx.live_lines():
@@ -64,11 +70,17 @@ class MueRule:
                     if line.units > mue.value:
                         out.units[line.index] = mue.value
                         out.act(line.index, Action.MODIFY)
-                        out.findings.append(Finding(
-                            "mue.exceeded", Status.FAIL, (line.index,),
-                            f"{code} (line {line.index}) has {line.units} units; its MUE "
-                            f"is {mue.value} per line (MAI 1). Bill {mue.value}.",
-                            evidence, CITATION))
+                        out.findings.append(
+                            Finding(
+                                "mue.exceeded",
+                                Status.FAIL,
+                                (line.index,),
+                                f"{code} (line {line.index}) has {line.units} units; its MUE "
+                                f"is {mue.value} per line (MAI 1). Bill {mue.value}.",
+                                evidence,
+                                CITATION,
+                            )
+                        )
                 continue
             total = sum(line.units for line in lines)
             if total <= mue.value:
@@ -84,23 +96,43 @@ class MueRule:
                     elif keep < line.units:
                         out.units[line.index] = keep
                         out.act(line.index, Action.MODIFY)
-                out.findings.append(Finding(
-                    "mue.exceeded", Status.FAIL, indices,
-                    f"{code} has {total} units on this date; its MUE is {mue.value} per "
-                    f"day by CMS policy (MAI 2), which no modifier or appeal raises. Bill "
-                    f"{mue.value}.", evidence, CITATION))
+                out.findings.append(
+                    Finding(
+                        "mue.exceeded",
+                        Status.FAIL,
+                        indices,
+                        f"{code} has {total} units on this date; its MUE is {mue.value} per "
+                        f"day by CMS policy (MAI 2), which no modifier or appeal raises. Bill "
+                        f"{mue.value}.",
+                        evidence,
+                        CITATION,
+                    )
+                )
                 continue
-            for line in lines:
+            where = ", ".join(str(line.index) for line in lines)
+            for line in lines:  # every held line carries its own question
                 out.act(line.index, Action.HOLD)
-            out.prompt(Prompt(
-                PromptKind.CONFIRM_UNITS, lines[0].index,
-                f"{code} has {total} units on this date, over its MUE of {mue.value} "
-                f"(MAI 3). Reduce to {mue.value}, or keep {total} only if the record "
-                "documents each unit for an appeal.",
-                options=(str(mue.value), str(total))))
-            out.findings.append(Finding(
-                "mue.exceeded", Status.FAIL, indices,
-                f"{code} has {total} units on this date; its MUE is {mue.value} per day "
-                f"(MAI 3, {mue.rationale}). Units over it are denied unless paid on appeal "
-                "with documentation.", evidence, CITATION))
+                out.prompt(
+                    Prompt(
+                        PromptKind.CONFIRM_UNITS,
+                        line.index,
+                        f"{code} has {total} units on this date (lines {where}), over its "
+                        f"MUE of {mue.value} (MAI 3). Reduce the day's units to {mue.value}, "
+                        f"or keep {total} only if the record documents each unit for an "
+                        "appeal.",
+                        options=(str(mue.value), str(total)),
+                    )
+                )
+            out.findings.append(
+                Finding(
+                    "mue.exceeded",
+                    Status.FAIL,
+                    indices,
+                    f"{code} has {total} units on this date; its MUE is {mue.value} per day "
+                    f"(MAI 3, {mue.rationale}). Units over it are denied unless paid on appeal "
+                    "with documentation.",
+                    evidence,
+                    CITATION,
+                )
+            )
         return out

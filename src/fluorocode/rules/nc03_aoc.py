@@ -37,11 +37,17 @@ class AddOnRule:
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
         if not ctx.edits.has_table(Table.AOC):
-            out.findings.append(Finding(
-                "aoc.primary-missing", Status.NO_DATA, (),
-                "The edition has no add-on code table, so add-on codes were not checked. "
-                "Import the CMS AOC file with this quarter.",
-                edition_evidence(ctx, Table.AOC), CITATION))
+            out.findings.append(
+                Finding(
+                    "aoc.primary-missing",
+                    Status.NO_DATA,
+                    (),
+                    "The edition has no add-on code table, so add-on codes were not checked. "
+                    "Import the CMS AOC file with this quarter.",
+                    edition_evidence(ctx, Table.AOC),
+                    CITATION,
+                )
+            )
             return out
         dos = ctx.encounter.date_of_service
         live = ctx.live_lines()
@@ -53,24 +59,40 @@ class AddOnRule:
             listed = [o for o in others if any(a.primary == o.code for a in rows)]
             if listed:
                 continue
-            evidence = {"aoc": [{"addon": a.addon, "primary": a.primary,
-                                 "edit_type": a.edit_type} for a in rows[:100]],
-                        **edition_evidence(ctx, Table.AOC)}
+            evidence = {
+                "aoc": [
+                    {"addon": a.addon, "primary": a.primary, "edit_type": a.edit_type}
+                    for a in rows[:100]
+                ],
+                **edition_evidence(ctx, Table.AOC),
+            }
             types = {a.edit_type for a in rows}
             if others and types != {1}:
-                out.findings.append(Finding(
-                    "aoc.primary-missing", Status.INFO, (line.index,),
-                    f"{line.code} (line {line.index}) is an add-on code whose primaries are "
-                    "defined by the Medicare contractor: confirm that "
-                    f"{', '.join(o.code for o in others)} is an eligible primary.",
-                    evidence, CITATION))
+                out.findings.append(
+                    Finding(
+                        "aoc.primary-missing",
+                        Status.INFO,
+                        (line.index,),
+                        f"{line.code} (line {line.index}) is an add-on code whose primaries are "
+                        "defined by the Medicare contractor: confirm that "
+                        f"{', '.join(o.code for o in others)} is an eligible primary.",
+                        evidence,
+                        CITATION,
+                    )
+                )
                 continue
             out.act(line.index, Action.REMOVE)
             kind = "guidance add-on" if line.code in GUIDANCE_CODES else "add-on"
-            out.findings.append(Finding(
-                "aoc.primary-missing", Status.FAIL, (line.index,),
-                f"{line.code} (line {line.index}) is an {kind} code and none of its "
-                "eligible primary codes is on the claim. An add-on is paid only with its "
-                f"primary: add the primary service or leave {line.code} off.",
-                evidence, CITATION))
+            out.findings.append(
+                Finding(
+                    "aoc.primary-missing",
+                    Status.FAIL,
+                    (line.index,),
+                    f"{line.code} (line {line.index}) is an {kind} code and none of its "
+                    "eligible primary codes is on the claim. An add-on is paid only with its "
+                    f"primary: add the primary service or leave {line.code} off.",
+                    evidence,
+                    CITATION,
+                )
+            )
         return out

@@ -101,13 +101,14 @@ class CompiledEdition:
         self._info = info_of(self._manifest)
         self._tables: dict[Table, dict[str, Array]] = {}
         self._indexes: dict[Table, dict[str, Any]] = {}
+        self._present = frozenset(Table(t) for t in self._info.tables)
 
     @property
     def info(self) -> EditionInfo:
         return self._info
 
     def has_table(self, table: Table) -> bool:
-        return table.value in self._info.tables
+        return table in self._present
 
     def _table(self, table: Table, kind: str) -> dict[str, Array]:
         arrays = self._tables.get(table)
@@ -146,13 +147,20 @@ class CompiledEdition:
         )
         arrays = self._table(table, "ptp")
         key = arrays["key"]
-        lo = key.searchsorted(wanted, "left")
-        hi = key.searchsorted(wanted, "right")
-        rows: list[PtpEdit] = []
-        for i in np.flatnonzero(hi > lo).tolist():
-            a, b = pairs[i]
-            rows.extend(self._ptp_rows(table, arrays, a, b, int(lo[i]), int(hi[i])))
-        return rows
+        lo = key.searchsorted(wanted)
+        found = np.flatnonzero(key[np.minimum(lo, len(key) - 1)] == wanted)
+        if not len(found):
+            return []
+        # a pair's history rows are adjacent: extend each hit while the key repeats
+        rows_of: list[tuple[str, str]] = []
+        index: list[int] = []
+        for i in found.tolist():
+            r, pair = int(lo[i]), int(wanted[i])
+            while r < len(key) and key[r] == pair:
+                index.append(r)
+                rows_of.append(pairs[i])
+                r += 1
+        return self._gather(table, arrays, rows_of, np.array(index, dtype=np.int64))
 
     def ptp_pair(self, table: Table, column1: str, column2: str) -> list[PtpEdit]:
         """The rows of one ordered pair (all history)."""
@@ -165,26 +173,27 @@ class CompiledEdition:
         hi = lo
         while hi < len(key) and key[hi] == pair:
             hi += 1
-        return self._ptp_rows(table, arrays, column1, column2, lo, hi)
+        if lo == hi:
+            return []
+        index = np.arange(lo, hi, dtype=np.int64)
+        return self._gather(table, arrays, [(column1, column2)] * (hi - lo), index)
 
-    def _ptp_rows(
+    def _gather(
         self,
         table: Table,
         arrays: dict[str, Array],
-        column1: str,
-        column2: str,
-        lo: int,
-        hi: int,
+        codes: list[tuple[str, str]],
+        index: Array,
     ) -> list[PtpEdit]:
-        if lo == hi:
-            return []
+        """Build the rows at ``index`` (one fancy-index per column, not per row)."""
         rationales = self._labels(table, "rationale")
         columns = zip(
-            arrays["effective"][lo:hi].tolist(),
-            arrays["deletion"][lo:hi].tolist(),
-            arrays["indicator"][lo:hi].tolist(),
-            arrays["rationale"][lo:hi].tolist(),
-            arrays["pre_1996"][lo:hi].tolist(),
+            codes,
+            arrays["effective"][index].tolist(),
+            arrays["deletion"][index].tolist(),
+            arrays["indicator"][index].tolist(),
+            arrays["rationale"][index].tolist(),
+            arrays["pre_1996"][index].tolist(),
             strict=True,
         )
         return [
@@ -197,7 +206,10 @@ class CompiledEdition:
                 rationales[rationale],
                 pre_1996,
             )
-            for effective, deletion, indicator, rationale, pre_1996 in columns
+            for (
+                column1,
+                column2,
+            ), effective, deletion, indicator, rationale, pre_1996 in columns
         ]
 
     # -- the small tables (MUE, AOC, PFS: thousands of rows) ---------------------------
@@ -216,31 +228,52 @@ class CompiledEdition:
         if kind == "aoc":
             addons: dict[str, list[AocEdit]] = {}
             for key, edit_type, effective, deletion in zip(
-                lists["key"], lists["edit_type"], lists["effective"], lists["deletion"],
+                lists["key"],
+                lists["edit_type"],
+                lists["effective"],
+                lists["deletion"],
                 strict=True,
             ):
                 addon = key_code(key // CODE_SPACE)
                 addons.setdefault(addon, []).append(
-                    AocEdit(addon, key_code(key % CODE_SPACE), edit_type,
-                            optional_date(effective), optional_date(deletion))
+                    AocEdit(
+                        addon,
+                        key_code(key % CODE_SPACE),
+                        edit_type,
+                        optional_date(effective),
+                        optional_date(deletion),
+                    )
                 )
             return addons
         labels = self._manifest["labels"][table.value]
         if kind == "mue":
             return {
-                key_code(key): MueEdit(key_code(key), value, MueAdjudication(mai),
-                                       labels["rationale"][rationale])
+                key_code(key): MueEdit(
+                    key_code(key),
+                    value,
+                    MueAdjudication(mai),
+                    labels["rationale"][rationale],
+                )
                 for key, value, mai, rationale in zip(
-                    lists["key"], lists["value"], lists["mai"], lists["rationale"],
+                    lists["key"],
+                    lists["value"],
+                    lists["mai"],
+                    lists["rationale"],
                     strict=True,
                 )
             }
         return {
-            key_code(key): PfsIndicators(key_code(key), labels["status"][status],
-                                         labels["pctc"][pctc],
-                                         labels["global_days"][global_days])
+            key_code(key): PfsIndicators(
+                key_code(key),
+                labels["status"][status],
+                labels["pctc"][pctc],
+                labels["global_days"][global_days],
+            )
             for key, status, pctc, global_days in zip(
-                lists["key"], lists["status"], lists["pctc"], lists["global_days"],
+                lists["key"],
+                lists["status"],
+                lists["pctc"],
+                lists["global_days"],
                 strict=True,
             )
         }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -24,11 +24,7 @@ class CodeSet:
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, str):
             return False
-        if code in self.codes:
-            return True
-        return any(
-            lo <= code <= hi and _shape(code) == _shape(lo) for lo, hi in self.ranges
-        )
+        return code in self.codes or _in_ranges(code, self.ranges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +43,7 @@ class DeletedCode:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FluoroPolicy:
     deleted: dict[str, DeletedCode]
     integral: tuple[Family, ...]
@@ -57,7 +53,19 @@ class FluoroPolicy:
     pctc_source: str
 
     def integral_family(self, code: str) -> Family | None:
-        return next((f for f in self.integral if code in f.members), None)
+        return _integral_family(self, code)
+
+
+@lru_cache(maxsize=65536)
+def _integral_family(policy: FluoroPolicy, code: str) -> Family | None:
+    # checks ask this for every line of every encounter; codes repeat, so memoise
+    return next((f for f in policy.integral if code in f.members), None)
+
+
+@lru_cache(maxsize=65536)
+def _in_ranges(code: str, ranges: tuple[tuple[str, str], ...]) -> bool:
+    shape = _shape(code)
+    return any(lo <= code <= hi and _shape(lo) == shape for lo, hi in ranges)
 
 
 def _shape(code: str) -> str:
@@ -81,16 +89,24 @@ def fluoro_policy() -> FluoroPolicy:
         raise ValueError("fluoroscopy.toml: unsupported version")
     deleted = {
         d["code"]: DeletedCode(
-            d["code"], date.fromisoformat(d["from"]), d["replacement"], d["note"], d["source"]
+            d["code"],
+            date.fromisoformat(d["from"]),
+            d["replacement"],
+            d["note"],
+            d["source"],
         )
         for d in doc["deleted"]
     }
-    integral = tuple(Family(f["family"], _codeset(f), f["source"]) for f in doc["integral"])
+    integral = tuple(
+        Family(f["family"], _codeset(f), f["source"]) for f in doc["integral"]
+    )
     imaging = doc["imaging_included"]
     return FluoroPolicy(
         deleted=deleted,
         integral=integral,
-        imaging_included=Family("imaging included", _codeset(imaging), imaging["source"]),
+        imaging_included=Family(
+            "imaging included", _codeset(imaging), imaging["source"]
+        ),
         guidance=dict(doc["guidance"]),
         pctc_builtin=frozenset(doc["pctc_builtin"]["codes"]),
         pctc_source=doc["pctc_builtin"]["source"],
