@@ -30,7 +30,10 @@ def cms_files(out: Path) -> dict[str, list[Path]]:
         if not marker.exists():
             printed = subprocess.run(
                 [sys.executable, str(TOOL), *args, "--out", str(target)],
-                check=True, capture_output=True, text=True).stdout
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             marker.write_text(printed)
         files[name] = [Path(p) for p in marker.read_text().split()]
     return files

@@ -31,8 +31,14 @@ def polars_parse(paths: list[Path]) -> None:
     import polars as pl
 
     for p in paths:
-        pl.read_csv(p, separator="\t", has_header=False, skip_rows=6, quote_char=None,
-                    infer_schema=False)
+        pl.read_csv(
+            p,
+            separator="\t",
+            has_header=False,
+            skip_rows=6,
+            quote_char=None,
+            infer_schema=False,
+        )
 
 
 def csv_parse(paths: list[Path]) -> None:
@@ -62,27 +68,41 @@ IMPORT_CHILD = textwrap.dedent("""
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "fluorocode-bench")
+    ap.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "fluorocode-bench"
+    )
     ap.add_argument("--lookups", type=int, default=20000)
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     files = cms_files(args.work / "cms")
     ptp = files["ptp_practitioner"]
-    print(f"practitioner PTP files: {len(ptp)}, {sum(p.stat().st_size for p in ptp)/1e6:.0f} MB")
+    print(
+        f"practitioner PTP files: {len(ptp)}, {sum(p.stat().st_size for p in ptp) / 1e6:.0f} MB"
+    )
 
     t_polars = timed(lambda: polars_parse(ptp), 3)
     t_csv = timed(lambda: csv_parse(ptp), 2)
     home = args.work / "home"
     runs = []
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", IMPORT_CHILD, str(home), *map(str, ptp)],
-                             check=True, capture_output=True, text=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORT_CHILD, str(home), *map(str, ptp)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         runs.append((float(out[0]), int(out[1])))
     t_import, peak_kb = min(runs)
-    print(f"import (best of 3)          {t_import:7.2f} s   peak {peak_kb/1024:6.0f} MB")
-    print(f"  baseline polars bare parse {t_polars:7.2f} s   ratio {t_import/t_polars:5.2f}x")
-    print(f"  baseline csv module, gc off{t_csv:7.2f} s   ratio {t_import/t_csv:5.2f}x "
-          "(target <= 1.5x, peak < 1.5 GB)")
+    print(
+        f"import (best of 3)          {t_import:7.2f} s   peak {peak_kb / 1024:6.0f} MB"
+    )
+    print(
+        f"  baseline polars bare parse {t_polars:7.2f} s   ratio {t_import / t_polars:5.2f}x"
+    )
+    print(
+        f"  baseline csv module, gc off{t_csv:7.2f} s   ratio {t_import / t_csv:5.2f}x "
+        "(target <= 1.5x, peak < 1.5 GB)"
+    )
 
     from fluorocode.adapters.store.edition import CompiledEdition
     from fluorocode.domain.edits import Table
@@ -95,13 +115,18 @@ def main() -> None:
         edition.ptp_pair(Table.PTP_PRACTITIONER, "29880", "76000")  # maps the arrays
         opens.append(time.perf_counter_ns() - start)
     open_med, open_p99 = percentiles(opens)
-    print(f"store open + first lookup   median {open_med/1000:6.2f} ms  p99 {open_p99/1000:6.2f} ms"
-          " (target < 50 ms)")
+    print(
+        f"store open + first lookup   median {open_med / 1000:6.2f} ms  p99 {open_p99 / 1000:6.2f} ms"
+        " (target < 50 ms)"
+    )
 
     import gzip
 
     rows: dict[tuple[str, str], list[tuple[str, ...]]] = {}
-    tsv = Path(__file__).resolve().parent.parent.parent / "shared/data/ncci-2024q3/ptp_practitioner.tsv.gz"
+    tsv = (
+        Path(__file__).resolve().parent.parent.parent
+        / "shared/data/ncci-2024q3/ptp_practitioner.tsv.gz"
+    )
     with gzip.open(tsv, "rt", encoding="utf-8") as f:
         next(f)
         for line in f:
@@ -119,10 +144,16 @@ def main() -> None:
         rows.get((c1, c2))
         base.append(time.perf_counter_ns() - start)
     (om, op), (bm, bp) = percentiles(ours), percentiles(base)
-    print(f"pair lookup (rows built)    median {om:6.2f} us  p99 {op:6.2f} us (target median < 5 us)")
-    print(f"  baseline Python dict      median {bm:6.2f} us  p99 {bp:6.2f} us  ratio {om/bm:5.1f}x")
-    print(f"  (dict baseline needs every row in memory: load not counted; peak of this process "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024:.0f} MB)")
+    print(
+        f"pair lookup (rows built)    median {om:6.2f} us  p99 {op:6.2f} us (target median < 5 us)"
+    )
+    print(
+        f"  baseline Python dict      median {bm:6.2f} us  p99 {bp:6.2f} us  ratio {om / bm:5.1f}x"
+    )
+    print(
+        f"  (dict baseline needs every row in memory: load not counted; peak of this process "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,9 @@ def _write_cms(kind: list[str], out: Path) -> list[Path]:
     tool = need_shared(SHARED / "tools" / "ncci_tsv_to_cms.py")
     printed = subprocess.run(
         [sys.executable, str(tool), *kind, "--out", str(out)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return [Path(p) for p in printed.split()]
 
@@ -53,18 +55,21 @@ def real_cms_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[P
     return {
         "ptp_practitioner": _write_cms(["ptp", "--table", "practitioner"], out / "pra"),
         "ptp_outpatient_hospital": _write_cms(
-            ["ptp", "--table", "outpatient_hospital"], out / "oph"),
+            ["ptp", "--table", "outpatient_hospital"], out / "oph"
+        ),
         "mue_practitioner": _write_cms(["mue", "--table", "practitioner"], out / "mue"),
         "mue_outpatient_hospital": _write_cms(
-            ["mue", "--table", "outpatient_hospital"], out / "mue"),
+            ["mue", "--table", "outpatient_hospital"], out / "mue"
+        ),
         "mue_dme": _write_cms(["mue", "--table", "dme_supplier"], out / "mue"),
         "aoc": _write_cms(["aoc"], out / "aoc"),
     }
 
 
 @pytest.fixture(scope="session")
-def real_home(real_cms_files: dict[str, list[Path]],
-              tmp_path_factory: pytest.TempPathFactory) -> Path:
+def real_home(
+    real_cms_files: dict[str, list[Path]], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A home directory holding the full real Medicare 2024Q3 edition."""
     from fluorocode.api import Checker
 

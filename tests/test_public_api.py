@@ -15,9 +15,15 @@ def test_all_is_sorted_and_resolves() -> None:
 
 
 def test_errors_pickle_with_their_fields() -> None:
-    err = EditFileFormatError("ccipra-v302r0-f1.TXT", "bad date", line=12, column="Effective")
+    err = EditFileFormatError(
+        "ccipra-v302r0-f1.TXT", "bad date", line=12, column="Effective"
+    )
     back = pickle.loads(pickle.dumps(err))
     assert (back.file, back.line, back.column, str(back)) == (
-        err.file, 12, "Effective", str(err))
+        err.file,
+        12,
+        "Effective",
+        str(err),
+    )
     claim = ClaimInputError([FieldError("lines[0].code", "bad")])
     assert pickle.loads(pickle.dumps(claim)).errors == claim.errors

@@ -20,14 +20,24 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def rules_page() -> str:
-    out = ["# Rules", "",
-           "Generated from the rule modules' docstrings by `tools/gen_docs.py`; each "
-           "docstring is the rule's spec. Rules run in this order.", ""]
+    out = [
+        "# Rules",
+        "",
+        "Generated from the rule modules' docstrings by `tools/gen_docs.py`; each "
+        "docstring is the rule's spec. Rules run in this order.",
+        "",
+    ]
     for rule in RULES:
         module = sys.modules[type(rule).__module__]
         doc = inspect.cleandoc(module.__doc__ or "")
-        out += [f"## {rule.code} `{rule.name}`", "",
-                "Finding ids: " + ", ".join(f"`{e}`" for e in rule.emits), "", doc, ""]
+        out += [
+            f"## {rule.code} `{rule.name}`",
+            "",
+            "Finding ids: " + ", ".join(f"`{e}`" for e in rule.emits),
+            "",
+            doc,
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -46,8 +56,14 @@ def cli_page() -> str:
     out = ["# Command line", "", "Generated from `--help` by `tools/gen_docs.py`.", ""]
     for path in [[], *_commands(cli, [])]:
         result = runner.invoke(cli, [*path, "--help"], prog_name="fluorocode")
-        out += [f"## fluorocode {' '.join(path)}".rstrip(), "", "```", result.output.rstrip(),
-                "```", ""]
+        out += [
+            f"## fluorocode {' '.join(path)}".rstrip(),
+            "",
+            "```",
+            result.output.rstrip(),
+            "```",
+            "",
+        ]
     return "\n".join(out)
 
 

@@ -40,63 +40,103 @@ def active(row: list[str]) -> bool:
     return row[3] != "9" and (row[2] == "*" or row[2] >= Q3_START)
 
 
-def encounter(codes: list[str], *, pos: str = "11", claim_type: str = "professional",
-              mods: dict[int, list[str]] | None = None, **extra: object) -> dict[str, object]:
+def encounter(
+    codes: list[str],
+    *,
+    pos: str = "11",
+    claim_type: str = "professional",
+    mods: dict[int, list[str]] | None = None,
+    **extra: object,
+) -> dict[str, object]:
     mods = mods or {}
-    return {"id": "c", "date_of_service": DOS, "place_of_service": pos,
-            "claim_type": claim_type,
-            "lines": [{"code": c, "modifiers": mods.get(i, []), "units": 1}
-                      for i, c in enumerate(codes)], **extra}
+    return {
+        "id": "c",
+        "date_of_service": DOS,
+        "place_of_service": pos,
+        "claim_type": claim_type,
+        "lines": [
+            {"code": c, "modifiers": mods.get(i, []), "units": 1}
+            for i, c in enumerate(codes)
+        ],
+        **extra,
+    }
 
 
 def test_editions_list_reports_the_real_counts(real_home: Path) -> None:
-    result = CliRunner().invoke(cli, ["editions", "list", "--format", "json",
-                                      "--home", str(real_home)])
+    result = CliRunner().invoke(
+        cli, ["editions", "list", "--format", "json", "--home", str(real_home)]
+    )
     assert result.exit_code == 0, result.output
     (edition,) = json.loads(result.output)
-    assert (edition["program"], edition["quarter"], edition["version"], edition["demo"]) == (
-        "medicare", "2024Q3", "v302r0", False)
+    assert (
+        edition["program"],
+        edition["quarter"],
+        edition["version"],
+        edition["demo"],
+    ) == ("medicare", "2024Q3", "v302r0", False)
     assert edition["tables"] == {
-        "aoc": 7465, "mue_dme": 2928, "mue_outpatient_hospital": 14628,
-        "mue_practitioner": 14677, "ptp_outpatient_hospital": 1775818,
-        "ptp_practitioner": 2546017}
+        "aoc": 7465,
+        "mue_dme": 2928,
+        "mue_outpatient_hospital": 14628,
+        "mue_practitioner": 14677,
+        "ptp_outpatient_hospital": 1775818,
+        "ptp_practitioner": 2546017,
+    }
     assert all(len(s["sha256"]) == 64 for s in edition["sources"])
-    assert sum(s["rows"] for s in edition["sources"] if s["table"] == "ptp_practitioner") == 2546017
+    assert (
+        sum(s["rows"] for s in edition["sources"] if s["table"] == "ptp_practitioner")
+        == 2546017
+    )
 
 
-@pytest.mark.parametrize("table, tsv", [
-    (Table.PTP_PRACTITIONER, "ptp_practitioner.tsv.gz"),
-    (Table.PTP_OUTPATIENT_HOSPITAL, "ptp_outpatient_hospital.tsv.gz"),
-])
+@pytest.mark.parametrize(
+    "table, tsv",
+    [
+        (Table.PTP_PRACTITIONER, "ptp_practitioner.tsv.gz"),
+        (Table.PTP_OUTPATIENT_HOSPITAL, "ptp_outpatient_hospital.tsv.gz"),
+    ],
+)
 def test_lookups_agree_with_the_tsv_for_a_large_sample(
-        real_home: Path, shared_data: Path, table: Table, tsv: str) -> None:
+    real_home: Path, shared_data: Path, table: Table, tsv: str
+) -> None:
     expected: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
     for c1, c2, deletion, indicator, rationale in tsv_rows(shared_data, tsv):
         expected[(c1, c2)].append((deletion, indicator, rationale))
     edition = Checker(real_home).registry.select(
         __import__("fluorocode.domain.codes", fromlist=["Program"]).Program.MEDICARE,
-        date(2024, 8, 15))
+        date(2024, 8, 15),
+    )
     assert edition is not None
     rng = random.Random(302)
     for c1, c2 in rng.sample(sorted(expected), 20000):
         got = edition.ptp_pair(table, c1, c2)
         assert sorted(
-            (r.deletion.strftime("%Y%m%d") if r.deletion else "*", str(int(r.indicator)),
-             r.rationale) for r in got) == sorted(expected[(c1, c2)]), (c1, c2)
+            (
+                r.deletion.strftime("%Y%m%d") if r.deletion else "*",
+                str(int(r.indicator)),
+                r.rationale,
+            )
+            for r in got
+        ) == sorted(expected[(c1, c2)]), (c1, c2)
 
 
-@pytest.mark.parametrize("claim_type, tsv, expected_edits", [
-    ("professional", "ptp_practitioner_fluoro_pairs.tsv", 2193),
-    ("institutional", "ptp_outpatient_hospital_fluoro_pairs.tsv", 2189),
-])
+@pytest.mark.parametrize(
+    "claim_type, tsv, expected_edits",
+    [
+        ("professional", "ptp_practitioner_fluoro_pairs.tsv", 2193),
+        ("institutional", "ptp_outpatient_hospital_fluoro_pairs.tsv", 2189),
+    ],
+)
 def test_every_active_76000_edit_decides_as_the_table_says(
-        real_home: Path, shared_data: Path, claim_type: str, tsv: str,
-        expected_edits: int) -> None:
+    real_home: Path, shared_data: Path, claim_type: str, tsv: str, expected_edits: int
+) -> None:
     edits = [r for r in tsv_rows(shared_data, tsv) if r[1] == "76000" and active(r)]
     assert len(edits) == expected_edits
     checker = Checker(real_home)
     for c1, _c2, _deletion, indicator, _rationale in edits:
-        report = checker.check(encounter([c1, "76000"], pos="22", claim_type=claim_type))
+        report = checker.check(
+            encounter([c1, "76000"], pos="22", claim_type=claim_type)
+        )
         fluoro = report.lines[1]
         rules = {(f.rule, f.status.value) for f in report.findings if 1 in f.lines}
         if indicator == "0":
@@ -105,21 +145,28 @@ def test_every_active_76000_edit_decides_as_the_table_says(
         else:
             assert fluoro.action.value == "hold", c1
             assert ("ptp.modifier-required", "fail") in rules, c1
-            assert any(p.kind.value == "confirm_distinct_indication" and p.line == 1
-                       for p in report.prompts), c1
+            assert any(
+                p.kind.value == "confirm_distinct_indication" and p.line == 1
+                for p in report.prompts
+            ), c1
 
 
 @pytest.mark.parametrize("primary", ["27506", "27236", "27447", "20690"])
 def test_no_edit_is_not_billable(real_home: Path, primary: str) -> None:
     for claim_type in ("professional", "institutional"):
-        report = Checker(real_home).check(encounter([primary, "76000"], pos="22",
-                                                    claim_type=claim_type))
+        report = Checker(real_home).check(
+            encounter([primary, "76000"], pos="22", claim_type=claim_type)
+        )
         assert not [f for f in report.findings if f.rule.startswith("ptp.")], primary
         assert report.lines[1].action.value == "hold"
-        assert ("fluoro.integral", "fail") in {(f.rule, f.status.value) for f in report.findings}
+        assert ("fluoro.integral", "fail") in {
+            (f.rule, f.status.value) for f in report.findings
+        }
 
 
-def test_non_fluoroscopy_pairs_follow_their_indicator(real_home: Path, shared_data: Path) -> None:
+def test_non_fluoroscopy_pairs_follow_their_indicator(
+    real_home: Path, shared_data: Path
+) -> None:
     rows = tsv_rows(shared_data, "ptp_practitioner.tsv.gz")
     by_pair: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
     for r in rows:
@@ -127,7 +174,8 @@ def test_non_fluoroscopy_pairs_follow_their_indicator(real_home: Path, shared_da
     fluoro = {"76000", "76001", "77001", "77002", "77003"}
     addons = {r[1] for r in tsv_rows(shared_data, "aoc.tsv")}  # primary, add-on, type
     candidates = [
-        (pair, rs) for pair, rs in by_pair.items()
+        (pair, rs)
+        for pair, rs in by_pair.items()
         if not (fluoro | addons) & set(pair)
         and len([r for r in rs if active(r)]) == 1
         and not by_pair.get((pair[1], pair[0]))
@@ -144,6 +192,7 @@ def test_non_fluoroscopy_pairs_follow_their_indicator(real_home: Path, shared_da
             assert line2.action.value == "hold", (c1, c2)
             bypassed = checker.check(encounter([c1, c2], mods={1: ["XU"]}))
             assert ("ptp.bypassed", "bypassed") in {
-                (f.rule, f.status.value) for f in bypassed.findings}, (c1, c2)
+                (f.rule, f.status.value) for f in bypassed.findings
+            }, (c1, c2)
             never = checker.check(encounter([c1, c2], mods={1: ["26"]}))
             assert never.lines[1].action.value == "hold", (c1, c2)

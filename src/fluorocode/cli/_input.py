@@ -89,4 +89,4 @@ def _line(number: int, raw: str) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        return BadLine(number, f"line {number}: not valid JSON ({exc.msg})")
+        return BadLine(number, f"not valid JSON ({exc.msg}, column {exc.colno})")

@@ -18,8 +18,14 @@ from fluorocode.errors import FieldError
 
 @click.command("check")
 @click.argument("encounters", metavar="ENCOUNTER.json")
-@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json",
-              show_default=True, help="json: the contract's shape; table: for people.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "table"]),
+    default="json",
+    show_default=True,
+    help="json: the contract's shape; table: for people.",
+)
 @home_option
 def check_command(encounters: str, fmt: str, home: str | None) -> None:
     """Check one encounter, a JSON array of them, or JSON lines (- for stdin).
@@ -53,5 +59,9 @@ def check_command(encounters: str, fmt: str, home: str | None) -> None:
 
 
 def _bad_line(doc: BadLine) -> Report:
-    return Report(None, ReportStatus.REJECTED, None,
-                  errors=(FieldError(f"line {doc.line}", doc.message),))
+    return Report(
+        None,
+        ReportStatus.REJECTED,
+        None,
+        errors=(FieldError(f"line {doc.line}", doc.message),),
+    )

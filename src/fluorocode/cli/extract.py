@@ -14,8 +14,9 @@ from fluorocode.errors import ExtractionError
 
 @click.command("extract")
 @click.argument("note", metavar="NOTE.txt")
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True
+)
 def extract_command(note: str, fmt: str) -> None:
     """Read a note (or - for stdin; or a JSON array of {"id", "text"} objects).
 
