@@ -280,7 +280,9 @@ def test_lookup_round_trips_any_row_order(tmp_path: Path, rows: list, data) -> N
             a,
             b,
             date(e // 10000, e // 100 % 100, e % 100),
-            date.max if d == OPEN_DELETION else date(d // 10000, d // 100 % 100, d % 100),
+            date.max
+            if d == OPEN_DELETION
+            else date(d // 10000, d // 100 % 100, d % 100),
             i,
             r,
         )
