@@ -16,26 +16,43 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from fluorocode.adapters.cms.fetch import (
+    FetchOptions,
+    FetchResult,
+    Meter,
+    fetch_files,
+    plan_downloads,
+    resolve_base_url,
+)
 from fluorocode.adapters.store.demo import demo_edition
 from fluorocode.adapters.store.importer import import_files
 from fluorocode.adapters.store.registry import EditionRegistry
 from fluorocode.config import resolve_home
-from fluorocode.domain.claim import Dose, Encounter, FluoroDocumentation, NoteReading, NoteSpan
+from fluorocode.domain.claim import (
+    Dose,
+    Encounter,
+    FluoroDocumentation,
+    NoteReading,
+    NoteSpan,
+)
 from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditionInfo, EditLookup
 from fluorocode.domain.encounter_input import parse_encounter
 from fluorocode.domain.findings import Report, ReportStatus
-from fluorocode.errors import ClaimInputError
-from fluorocode.extraction import NoteFacts, extract
+from fluorocode.errors import ClaimInputError, EditionExistsError, FetchError
 from fluorocode.rules.engine import evaluate, no_edition_report
+
+if TYPE_CHECKING:
+    from fluorocode.extraction import NoteFacts
 
 __all__ = ["Checker", "check", "edition_to_dict", "extract_note", "read_note"]
 
 
-def read_note(facts: NoteFacts, documented: FluoroDocumentation) -> tuple[
-        FluoroDocumentation, NoteReading]:
+def read_note(
+    facts: NoteFacts, documented: FluoroDocumentation
+) -> tuple[FluoroDocumentation, NoteReading]:
     """Fill the documentation fields the structured block left absent from the note.
 
     Structured values always win; the note only fills gaps, and says which.
@@ -48,8 +65,11 @@ def read_note(facts: NoteFacts, documented: FluoroDocumentation) -> tuple[
         "images_saved": facts.images_saved,
         "separate_report": facts.separate_report,
     }
-    gaps = {k: v for k, v in candidates.items()
-            if v is not None and getattr(documented, k) is None}
+    gaps = {
+        k: v
+        for k, v in candidates.items()
+        if v is not None and getattr(documented, k) is None
+    }
     doc = replace(documented, **gaps)
     spans = tuple(NoteSpan(e.field, e.start, e.end, e.text) for e in facts.evidence)
     reading = NoteReading(facts.fluoroscopy_used, facts.standalone, tuple(gaps), spans)
@@ -63,6 +83,8 @@ def _dose(value: float | None, unit: str) -> Dose | None:
 
 def extract_note(text: str) -> dict[str, Any]:
     """What a note documents about fluoroscopy, as ``fluorocode extract`` prints it."""
+    from fluorocode.extraction import extract  # deferred: compiles its patterns
+
     return extract(text).to_dict()
 
 
@@ -74,8 +96,10 @@ def edition_to_dict(info: EditionInfo) -> dict[str, Any]:
         "version": info.version,
         "demo": info.demo,
         "tables": dict(info.tables),
-        "sources": [{"file": s.file, "sha256": s.sha256, "rows": s.rows, "table": s.table}
-                    for s in info.sources],
+        "sources": [
+            {"file": s.file, "sha256": s.sha256, "rows": s.rows, "table": s.table}
+            for s in info.sources
+        ],
     }
 
 
@@ -97,12 +121,18 @@ class Checker:
             encounter = parse_encounter(obj)
         except ClaimInputError as exc:
             enc_id = obj.get("id") if isinstance(obj, dict) else None
-            return Report(enc_id if isinstance(enc_id, str) else None,
-                          ReportStatus.REJECTED, None, errors=tuple(exc.errors))
+            return Report(
+                enc_id if isinstance(enc_id, str) else None,
+                ReportStatus.REJECTED,
+                None,
+                errors=tuple(exc.errors),
+            )
         return self.check_encounter(encounter)
 
     def check_encounter(self, encounter: Encounter) -> Report:
         if encounter.note:
+            from fluorocode.extraction import extract
+
             doc, reading = read_note(extract(encounter.note), encounter.documentation)
             encounter = replace(encounter, documentation=doc, note_reading=reading)
         edits = self.edition_for(encounter.program, encounter)
@@ -111,16 +141,72 @@ class Checker:
                 encounter,
                 f"No {encounter.program.value} edition covers the date of service "
                 f"{encounter.date_of_service.isoformat()}: the claim was not checked. "
-                "Import the CMS files of that quarter (fluorocode editions import).")
+                "Import the CMS files of that quarter (fluorocode editions import).",
+            )
         return evaluate(encounter, edits)
 
     def check_many(self, objs: Sequence[Any]) -> list[Report]:
         return [self.check(o) for o in objs]
 
-    def import_editions(self, paths: Sequence[Path], program: Program | None = None,
-                        replace: bool = False,
-                        progress: Callable[[str], None] | None = None) -> EditionInfo:
+    def import_editions(
+        self,
+        paths: Sequence[Path],
+        program: Program | None = None,
+        replace: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> EditionInfo:
         return import_files(paths, self.registry, program, replace, progress)
+
+    def fetch(
+        self,
+        program: Program,
+        quarter: str,
+        *,
+        version: str | None = None,
+        base_url: str | None = None,
+        dest: Path | None = None,
+        accept_ama_license: bool = False,
+        download_only: bool = False,
+        replace: bool = False,
+        timeout: float = 60.0,
+        retries: int = 4,
+        progress: Callable[[str], None] | None = None,
+        meter: Meter | None = None,
+    ) -> tuple[FetchResult, EditionInfo | None]:
+        """Download a quarter's CMS zips (``adapters.cms.fetch``), then import them.
+
+        Files go to ``dest`` (default ``<home>/downloads/<program>-<quarter>/``) with a
+        ``fetch.json`` of their SHA-256; the edition is None with ``download_only``.
+        ``base_url`` None means ``$FLUOROCODE_CMS_BASE_URL``, else cms.gov's.
+        """
+        plan = plan_downloads(program, quarter, version, resolve_base_url(base_url))
+        if program is not Program.MEDICARE and not download_only:
+            raise FetchError(
+                f"{program.value} files cannot be imported: domain.md documents only "
+                "the Medicaid zip names, not the layout of the files inside, so "
+                "fluorocode does not read them; use --download-only to download them"
+            )
+        if (
+            not download_only
+            and not replace
+            and self.registry.exists(program, plan.quarter)
+        ):
+            raise EditionExistsError(
+                f"a {program.value} edition for {plan.quarter} is already imported; "
+                "use --replace to replace it, or --download-only"
+            )
+        target = dest or self.home / "downloads" / f"{program.value}-{plan.quarter}"
+        result = fetch_files(
+            plan,
+            target,
+            accept_ama_license=accept_ama_license,
+            options=FetchOptions(timeout=timeout, retries=retries),
+            say=progress,
+            meter=meter,
+        )
+        if download_only:
+            return result, None
+        return result, self.import_editions(result.paths, program, replace, progress)
 
     def editions(self) -> list[EditionInfo]:
         """The imported editions; the demo edition when none is."""
