@@ -62,8 +62,9 @@ class MueRule:
             by_code[line.code].append(line)
         for code, lines in by_code.items():
             mue = ctx.edits.mue(ctx.mue_table, code)
-            if mue is None:
-                continue
+            total = sum(line.units for line in lines)
+            if mue is None or total <= mue.value:
+                continue  # within the MUE per line and per day
             evidence = {"mue": mue.evidence(), **edition_evidence(ctx, ctx.mue_table)}
             if mue.mai is MueAdjudication.LINE:
                 for line in lines:
@@ -82,7 +83,6 @@ class MueRule:
                             )
                         )
                 continue
-            total = sum(line.units for line in lines)
             if total <= mue.value:
                 continue
             indices = tuple(line.index for line in lines)
