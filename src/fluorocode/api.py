@@ -50,18 +50,39 @@ if TYPE_CHECKING:
 __all__ = ["Checker", "check", "edition_to_dict", "extract_note", "read_note"]
 
 
+#: Extraction field names that differ from the documentation block's.
+_NOTE_FIELD = {
+    "air_kerma_mgy": "air_kerma",
+    "dose_area_product_gycm2": "dose_area_product",
+}
+
+
 def read_note(
-    facts: NoteFacts, documented: FluoroDocumentation
+    facts: NoteFacts, documented: FluoroDocumentation, text: str
 ) -> tuple[FluoroDocumentation, NoteReading]:
     """Fill the documentation fields the structured block left absent from the note.
 
-    Structured values always win; the note only fills gaps, and says which.
+    Structured values always win; the note only fills gaps, and says which. A value the
+    note states but the reader refused as impossible (a warning with its value) fills
+    the gap too, so the documentation rule flags it as invalid instead of missing.
     """
+    refused = {
+        w.field: w.value
+        for w in facts.warnings
+        if w.value is not None and w.field in ("minutes", *_NOTE_FIELD)
+    }
+    minutes = facts.minutes if facts.minutes is not None else refused.get("minutes")
+    air_kerma = facts.air_kerma_mgy
+    dap = facts.dose_area_product_gycm2
     candidates: dict[str, Any] = {
         "indication": facts.indication,
-        "minutes": facts.minutes,
-        "air_kerma": _dose(facts.air_kerma_mgy, "mGy"),
-        "dose_area_product": _dose(facts.dose_area_product_gycm2, "Gy·cm²"),
+        "minutes": minutes,
+        "air_kerma": _dose(
+            air_kerma if air_kerma is not None else refused.get("air_kerma_mgy"), "mGy"
+        ),
+        "dose_area_product": _dose(
+            dap if dap is not None else refused.get("dose_area_product_gycm2"), "Gy·cm²"
+        ),
         "images_saved": facts.images_saved,
         "separate_report": facts.separate_report,
     }
@@ -71,7 +92,16 @@ def read_note(
         if v is not None and getattr(documented, k) is None
     }
     doc = replace(documented, **gaps)
-    spans = tuple(NoteSpan(e.field, e.start, e.end, e.text) for e in facts.evidence)
+    spans = tuple(
+        NoteSpan(_NOTE_FIELD.get(e.field, e.field), e.start, e.end, e.text)
+        for e in facts.evidence
+    ) + tuple(
+        NoteSpan(
+            _NOTE_FIELD.get(w.field, w.field), w.start, w.end, text[w.start : w.end]
+        )
+        for w in facts.warnings
+        if w.field in refused and w.start is not None and w.end is not None
+    )
     reading = NoteReading(facts.fluoroscopy_used, facts.standalone, tuple(gaps), spans)
     return doc, reading
 
@@ -133,7 +163,9 @@ class Checker:
         if encounter.note:
             from fluorocode.extraction import extract
 
-            doc, reading = read_note(extract(encounter.note), encounter.documentation)
+            doc, reading = read_note(
+                extract(encounter.note), encounter.documentation, encounter.note
+            )
             encounter = replace(encounter, documentation=doc, note_reading=reading)
         edits = self.edition_for(encounter.program, encounter)
         if edits is None:

@@ -222,6 +222,11 @@ class DocumentationRule:
         return out
 
 
+def describe(items: list[str]) -> str:
+    """The contract's item names in plain words: ``the indication ... and ...``."""
+    return _listing([_ASK[i] for i in items])
+
+
 def _listing(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from fluorocode.domain.findings import Finding, Prompt, PromptKind, Status, Suggestion
 from fluorocode.rules.base import FLUORO, FLUORO_FAMILY, Outcome, RuleContext
-from fluorocode.rules.fl04_documentation import missing_items
+from fluorocode.rules.fl04_documentation import describe, missing_items
 from fluorocode.rules.policy import fluoro_policy
 
 CITATION = "design.md step 9; CMS NCCI PTP edits; CPT separate-procedure rule"
@@ -77,8 +77,8 @@ class NoteRule:
                 Prompt(
                     PromptKind.FLUOROSCOPY_DOCUMENTATION,
                     index,
-                    "To add 76000 for the stand-alone fluoroscopy, document: "
-                    + ", ".join(missing)
+                    "To add 76000 for the stand-alone fluoroscopy, document "
+                    + describe(missing)
                     + ".",
                     missing=tuple(missing),
                 )

@@ -32,8 +32,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from fluorocode.domain.codes import PTP_ASSOCIATED_MODIFIERS
-from fluorocode.domain.codes import ModifierIndicator
+from fluorocode.domain.codes import PTP_ASSOCIATED_MODIFIERS, ModifierIndicator
 from fluorocode.domain.edits import PtpEdit
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
 from fluorocode.rules import _confirmation
