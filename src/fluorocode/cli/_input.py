@@ -23,6 +23,12 @@ class Shape(Enum):
     LINES = "lines"
 
 
+class UnreadableInput(click.ClickException):
+    """The input cannot be read at all: exit status 2 (contract.md, the command line)."""
+
+    exit_code = 2
+
+
 @dataclass(frozen=True, slots=True)
 class BadLine:
     line: int
@@ -35,7 +41,7 @@ def open_input(path: str) -> TextIO:
     try:
         return open(path, encoding="utf-8")
     except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from exc
+        raise UnreadableInput(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def read_documents(stream: TextIO, name: str) -> tuple[Shape, Iterator[Any]]:
@@ -49,7 +55,7 @@ def read_documents(stream: TextIO, name: str) -> tuple[Shape, Iterator[Any]]:
         while head and head.isspace():
             head = stream.read(1)
         if not head:
-            raise click.ClickException(f"{name}: empty input")
+            raise UnreadableInput(f"{name}: empty input")
         if head == "[":
             return Shape.ARRAY, iter(_parse(name, head + stream.read()))
         first = head + stream.readline()
@@ -63,7 +69,7 @@ def read_documents(stream: TextIO, name: str) -> tuple[Shape, Iterator[Any]]:
         if not second:
             return Shape.OBJECT, iter([doc])
     except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{name}: not UTF-8 text ({exc.reason})") from exc
+        raise UnreadableInput(f"{name}: not UTF-8 text ({exc.reason})") from exc
     return Shape.LINES, _lines(doc, second, stream)
 
 
@@ -71,7 +77,7 @@ def _parse(name: str, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise click.ClickException(
+        raise UnreadableInput(
             f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from exc
 

@@ -37,6 +37,8 @@ def check_command(encounters: str, fmt: str, home: str | None) -> None:
     """
     checker = Checker(home)
     stream = open_input(encounters)
+    if stream is not sys.stdin:
+        click.get_current_context().call_on_close(stream.close)
     shape, docs = read_documents(stream, encounters)
     rejected = False
     out = sys.stdout

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from fluorocode.api import extract_note
+from fluorocode.cli._input import UnreadableInput
 from fluorocode.errors import ExtractionError
 
 
@@ -33,11 +34,11 @@ def extract_command(note: str, fmt: str) -> None:
         try:
             notes = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise click.ClickException(f"{note}: not valid JSON ({exc.msg})") from exc
+            raise UnreadableInput(f"{note}: not valid JSON ({exc.msg})") from exc
         body = []
         for i, item in enumerate(notes):
             if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise click.ClickException(f"{note}: item {i} needs a text string")
+                raise UnreadableInput(f"{note}: item {i} needs a text string")
             body.append({"id": item.get("id"), **extract_note(item["text"])})
     else:
         body = extract_note(text)
@@ -49,4 +50,4 @@ def _read(path: str) -> bytes:
         with open(path, "rb") as f:
             return f.read()
     except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from exc
+        raise UnreadableInput(f"cannot read {path}: {exc.strerror}") from exc
