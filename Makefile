@@ -19,7 +19,8 @@ demo: setup
 	$(VENV)/bin/fluorocode check examples/knee-arthroscopy-with-fluoro.json --format table
 
 lint: setup
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks tools
+	$(VENV)/bin/ruff format --check src tests benchmarks tools
 
 types: setup
 	$(VENV)/bin/mypy

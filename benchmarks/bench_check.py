@@ -23,8 +23,18 @@ from pathlib import Path
 
 from _common import SHARED, cms_files, percentiles
 
-TEN = ["29880", "76000", "29877", "20610", "99213", "77002", "64483", "27096", "73560",
-       "36415"]
+TEN = [
+    "29880",
+    "76000",
+    "29877",
+    "20610",
+    "99213",
+    "77002",
+    "64483",
+    "27096",
+    "73560",
+    "36415",
+]
 
 
 def ensure_home(work: Path) -> Path:
@@ -39,14 +49,19 @@ def ensure_home(work: Path) -> Path:
 
 
 def encounter(i: int, codes: list[str], pos: str = "22") -> dict[str, object]:
-    return {"id": f"e{i}", "date_of_service": "2024-08-15", "place_of_service": pos,
-            "lines": [{"code": c, "modifiers": [], "units": 1} for c in codes]}
+    return {
+        "id": f"e{i}",
+        "date_of_service": "2024-08-15",
+        "place_of_service": pos,
+        "lines": [{"code": c, "modifiers": [], "units": 1} for c in codes],
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", type=Path,
-                    default=Path(tempfile.gettempdir()) / "fluorocode-bench")
+    ap.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "fluorocode-bench"
+    )
     ap.add_argument("--encounters", type=int, default=100_000)
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -59,12 +74,14 @@ def main() -> None:
     enc = encounter(0, TEN)
     report = checker.check(enc)
     edition = checker.registry.editions()[0]
-    print(f"10-line encounter: status {report.status.value}, "
-          f"{len(report.findings)} findings")
+    print(
+        f"10-line encounter: status {report.status.value}, "
+        f"{len(report.findings)} findings"
+    )
     for _ in range(200):
         checker.check(enc)
     checks, lookups = [], []
-    pairs = [(a, b) for i, a in enumerate(TEN) for b in TEN[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(TEN) for b in TEN[i + 1 :]]
     assert len(pairs) == 45
     for _ in range(3000):
         start = time.perf_counter_ns()
@@ -76,15 +93,22 @@ def main() -> None:
             edition.ptp_pair(Table.PTP_PRACTITIONER, b, a)
         lookups.append(time.perf_counter_ns() - start)
     (cm, cp), (lm, lp) = percentiles(checks), percentiles(lookups)
-    print(f"check, 10 lines, in-process  median {cm:7.1f} us  p99 {cp:7.1f} us "
-          "(target median < 100 us)")
-    print(f"  baseline 45 pairs x 2 orders median {lm:7.1f} us  p99 {lp:7.1f} us  "
-          f"ratio {cm / lm:4.2f}x")
+    print(
+        f"check, 10 lines, in-process  median {cm:7.1f} us  p99 {cp:7.1f} us "
+        "(target median < 100 us)"
+    )
+    print(
+        f"  baseline 45 pairs x 2 orders median {lm:7.1f} us  p99 {lp:7.1f} us  "
+        f"ratio {cm / lm:4.2f}x"
+    )
 
     rng = random.Random(76000)
     tsv = SHARED / "data/ncci-2024q3/ptp_practitioner_fluoro_pairs.tsv"
-    fluoro_partners = [ln.split("\t")[0] for ln in tsv.read_text().splitlines()[1:]
-                       if ln.split("\t")[1] == "76000"]
+    fluoro_partners = [
+        ln.split("\t")[0]
+        for ln in tsv.read_text().splitlines()[1:]
+        if ln.split("\t")[1] == "76000"
+    ]
     with gzip.open(SHARED / "data/ncci-2024q3/ptp_practitioner.tsv.gz", "rt") as f:
         next(f)
         pool = [ln.split("\t", 2)[:2] for _, ln in zip(range(400_000), f, strict=False)]
@@ -95,18 +119,31 @@ def main() -> None:
             if rng.random() < 0.3:
                 codes = [rng.choice(fluoro_partners), "76000"]
             codes += [c for c in rng.sample(TEN, rng.randint(0, 3)) if c not in codes]
-            out.write(json.dumps(encounter(i, codes, rng.choice(["11", "22", "24"]))) + "\n")
+            out.write(
+                json.dumps(encounter(i, codes, rng.choice(["11", "22", "24"]))) + "\n"
+            )
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True)
     startup = time.perf_counter() - start
     start = time.perf_counter()
     with open(path, "rb") as src:
-        subprocess.run([str(Path(sys.executable).parent / "fluorocode"), "check", "-",
-                        "--home", str(home)], stdin=src, stdout=subprocess.DEVNULL,
-                       check=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "fluorocode"),
+                "check",
+                "-",
+                "--home",
+                str(home),
+            ],
+            stdin=src,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
     wall = time.perf_counter() - start
-    print(f"fluorocode check, {args.encounters:,} encounters as JSON lines: {wall:6.1f} s, "
-          f"{args.encounters / wall:8,.0f} encounters/s (bare python start-up {startup:.2f} s)")
+    print(
+        f"fluorocode check, {args.encounters:,} encounters as JSON lines: {wall:6.1f} s, "
+        f"{args.encounters / wall:8,.0f} encounters/s (bare python start-up {startup:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

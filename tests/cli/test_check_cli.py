@@ -105,9 +105,9 @@ def test_unreadable_input_is_a_usage_error(
 
 
 def test_missing_file_is_exit_2(tmp_path: Path) -> None:
-    from fluorocode.cli import main
-
     import sys
+
+    from fluorocode.cli import main
 
     argv = sys.argv
     sys.argv = ["fluorocode", "check", str(tmp_path / "nope.json")]
