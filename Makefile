@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup demo test lint types contracts pytest fast bench clean
+.PHONY: setup demo test lint types contracts pytest fast bench bench-service browser-deps clean
 
 setup: $(STAMP)
 
@@ -35,10 +35,22 @@ pytest: setup
 fast: setup
 	$(VENV)/bin/pytest -q -m "not slow"
 
-test: lint types contracts pytest
+# the browser tests drive Debian's Chromium (never a downloaded one); CI runs as root
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; \
+	fi
+
+test: lint types contracts browser-deps pytest
 
 bench: setup
 	$(PY) benchmarks/bench_store.py
+
+# load test of `fluorocode serve` on loopback with the full real edition
+bench-service: setup
+	$(PY) benchmarks/bench_service.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -8,6 +8,10 @@ It wires the edition store, the note reader and the rule engine::
 With no edition imported at all, checks run against the built-in demo edition and every
 report says so. With editions imported, the date of service and program pick one; no
 match is ``no_data``.
+
+For the service (``fluorocode serve``): ``api_keys(home)`` (hashed API keys),
+``audit_log(home)`` / ``AuditWriter`` / ``audit_records`` (the audit trail) and
+``page_settings()`` (what the provider's page validates as the provider types).
 """
 
 from __future__ import annotations
@@ -16,8 +20,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
+from fluorocode.adapters.audit.export import FORMATS as AUDIT_FORMATS
+from fluorocode.adapters.audit.export import export as _export
+from fluorocode.adapters.audit.log import AUDIT_FILE, AuditLog, AuditWriter
+from fluorocode.adapters.audit.records import AuditRecord, record_of
 from fluorocode.adapters.cms.fetch import (
     FetchOptions,
     FetchResult,
@@ -26,10 +34,11 @@ from fluorocode.adapters.cms.fetch import (
     plan_downloads,
     resolve_base_url,
 )
+from fluorocode.adapters.keys import SCOPES, ApiKey, KeyStore
 from fluorocode.adapters.store.demo import demo_edition
 from fluorocode.adapters.store.importer import import_files
 from fluorocode.adapters.store.registry import EditionRegistry
-from fluorocode.config import resolve_home
+from fluorocode.config import EMBED_ORIGINS_ENV, MAX_BODY_ENV, resolve_home
 from fluorocode.domain.claim import (
     Dose,
     Encounter,
@@ -37,17 +46,45 @@ from fluorocode.domain.claim import (
     NoteReading,
     NoteSpan,
 )
-from fluorocode.domain.codes import Program
+from fluorocode.domain.codes import BASIS_MODIFIER, Program
 from fluorocode.domain.edits import EditionInfo, EditLookup
 from fluorocode.domain.encounter_input import parse_encounter
 from fluorocode.domain.findings import Report, ReportStatus
+from fluorocode.domain.quantities import to_gy_cm2, to_mgy
 from fluorocode.errors import ClaimInputError, EditionExistsError, FetchError
 from fluorocode.rules.engine import evaluate, no_edition_report
+from fluorocode.rules.fl04_documentation import (
+    MAX_AIR_KERMA_MGY,
+    MAX_DAP_GYCM2,
+    MAX_MINUTES,
+)
 
 if TYPE_CHECKING:
     from fluorocode.extraction import NoteFacts
 
-__all__ = ["Checker", "check", "edition_to_dict", "extract_note", "read_note"]
+__all__ = [
+    "AUDIT_FORMATS",
+    "EMBED_ORIGINS_ENV",
+    "MAX_BODY_ENV",
+    "SCOPES",
+    "ApiKey",
+    "AuditLog",
+    "AuditRecord",
+    "AuditWriter",
+    "Checker",
+    "EditionInfo",
+    "KeyStore",
+    "Report",
+    "api_keys",
+    "audit_log",
+    "audit_records",
+    "check",
+    "edition_to_dict",
+    "export_audit",
+    "extract_note",
+    "page_settings",
+    "read_note",
+]
 
 
 #: Extraction field names that differ from the documentation block's.
@@ -141,9 +178,14 @@ class Checker:
         self.registry = EditionRegistry(self.home)
 
     def edition_for(self, program: Program, encounter: Encounter) -> EditLookup | None:
-        if not self.registry.list():
-            return demo_edition()
-        return self.registry.select(program, encounter.date_of_service)
+        # one listing answers both questions: an import swapping editions in between
+        # could otherwise make them disagree
+        editions = self.registry.editions()
+        if not editions:
+            # the demo only stands in on a fresh home: editions that exist but cannot
+            # be read are no data, never quietly the demo
+            return None if self.registry.has_entries() else demo_edition()
+        return self.registry.select(program, encounter.date_of_service, editions)
 
     def check(self, obj: Any) -> Report:
         """Check one encounter (its JSON object); bad input gives a ``rejected`` report."""
@@ -245,7 +287,83 @@ class Checker:
         infos = self.registry.list()
         return infos or [demo_edition().info]
 
+    def warm(self) -> list[EditionInfo]:
+        """Open the editions and check one encounter with a note, ahead of real checks.
+
+        The first real check then finds the edition's indexes built and the note
+        patterns compiled.
+
+        Returns:
+            The editions checks will run against (the demo edition when none is
+            imported): empty only if none can be opened.
+        """
+        infos = self.editions()
+        self.check(
+            {
+                "id": "warm-up",
+                "date_of_service": "2024-08-15",
+                "place_of_service": "22",
+                "lines": [{"code": "29880"}, {"code": "76000"}],
+                "note": "Fluoroscopy time 0.5 min.",
+            }
+        )
+        return infos
+
 
 def check(obj: Any, home: str | os.PathLike[str] | None = None) -> Report:
     """Check one encounter with the editions under ``home``."""
     return Checker(home).check(obj)
+
+
+def api_keys(home: str | os.PathLike[str] | None = None) -> KeyStore:
+    """The service's API keys under ``home`` (``adapters.keys``)."""
+    return KeyStore(resolve_home(home))
+
+
+def audit_log(home: str | os.PathLike[str] | None = None) -> AuditLog:
+    """The audit trail under ``home`` (``<home>/audit.sqlite3``)."""
+    return AuditLog(resolve_home(home) / AUDIT_FILE)
+
+
+def audit_records(
+    objs: Sequence[Any],
+    reports: Sequence[dict[str, Any]],
+    key_name: str,
+    request_id: str,
+) -> list[AuditRecord]:
+    """The audit records of one request: encounter ``i`` as sent, its report's JSON."""
+    return [
+        record_of(obj, report, key_name=key_name, request_id=request_id, position=i)
+        for i, (obj, report) in enumerate(zip(objs, reports, strict=True))
+    ]
+
+
+def export_audit(
+    home: str | os.PathLike[str] | None,
+    fmt: str,
+    out: TextIO,
+    since: str | None = None,
+) -> int:
+    """Write the audit trail as ``csv`` or ``jsonl``; return the number of records."""
+    return _export(audit_log(home).records(since), fmt, out)
+
+
+def page_settings() -> dict[str, Any]:
+    """What the provider's page offers and checks as the provider types.
+
+    The limits are the engine's own (``fluoro.documentation-invalid``), so the page
+    refuses exactly what a check would hold.
+    """
+    return {
+        "max_minutes": MAX_MINUTES,
+        "max_air_kerma_mgy": MAX_AIR_KERMA_MGY,
+        "max_dap_gycm2": MAX_DAP_GYCM2,
+        # [unit, its factor to mGy / Gy·cm²] in the order offered, from the same
+        # conversions checks use
+        "air_kerma_units": [[u, to_mgy(1.0, u)] for u in ("mGy", "cGy", "Gy")],
+        "dap_units": [
+            [u, to_gy_cm2(1.0, u)]
+            for u in ("Gy·cm²", "mGy·cm²", "cGy·cm²", "dGy·cm²", "µGy·m²", "Gy·m²")
+        ],
+        "bases": dict(BASIS_MODIFIER),
+    }

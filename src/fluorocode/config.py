@@ -8,6 +8,10 @@ from pathlib import Path
 from fluorocode.errors import ConfigError
 
 HOME_ENV = "FLUOROCODE_HOME"
+#: The service's request size limit in bytes, from ``fluorocode serve --max-body-mb``.
+MAX_BODY_ENV = "FLUOROCODE_MAX_BODY_BYTES"
+#: Origins allowed to frame the provider's page, from ``fluorocode serve --embed-origin``.
+EMBED_ORIGINS_ENV = "FLUOROCODE_EMBED_ORIGINS"
 
 
 def resolve_home(flag: str | os.PathLike[str] | None = None) -> Path:

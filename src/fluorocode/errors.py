@@ -14,7 +14,9 @@ Every error the package raises on purpose derives from :class:`FluorocodeError`:
     │   └── StoreVersionError            a compiled store written by another format version
     ├── ClaimInputError(ValueError)      an encounter is invalid; ``errors`` lists each field
     ├── QuantityError(ValueError)        an unknown or malformed unit or quantity
-    └── ExtractionError                  note text that cannot be read at all
+    ├── ExtractionError                  note text that cannot be read at all
+    ├── ApiKeyError(ValueError)          an API key name that is malformed, taken or unknown
+    └── AuditError                       the audit trail cannot be written or read
 
 Errors carry typed fields and pickle cleanly (batch jobs send them across processes).
 """
@@ -24,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ApiKeyError",
+    "AuditError",
     "ClaimInputError",
     "ConfigError",
     "DataSourceError",
@@ -137,3 +141,11 @@ class QuantityError(FluorocodeError, ValueError):
 
 class ExtractionError(FluorocodeError):
     """Note text that cannot be read at all (not text)."""
+
+
+class ApiKeyError(FluorocodeError, ValueError):
+    """An API key name that is malformed, already taken, or not known."""
+
+
+class AuditError(FluorocodeError):
+    """The audit trail cannot be written or read (the check was not recorded)."""

@@ -9,9 +9,12 @@ import sys
 
 import click
 
+from fluorocode.cli.audit import audit_group
 from fluorocode.cli.check import check_command
 from fluorocode.cli.editions import editions_group
 from fluorocode.cli.extract import extract_command
+from fluorocode.cli.keys import keys_group
+from fluorocode.cli.serve import serve_command
 from fluorocode.errors import FluorocodeError
 
 
@@ -24,9 +27,12 @@ def cli() -> None:
     """
 
 
+cli.add_command(audit_group)
 cli.add_command(check_command)
 cli.add_command(editions_group)
 cli.add_command(extract_command)
+cli.add_command(keys_group)
+cli.add_command(serve_command)
 
 
 def main() -> None:

@@ -208,4 +208,21 @@ def test_an_import_killed_midway_leaves_no_edition(
     # the next import sweeps the leftovers and succeeds
     f1 = write(tmp_path, "ccipra-v302r0-f1.TXT", ptp_txt(GOOD))
     Checker(home).import_editions([f1])
-    assert not [p for p in staging.iterdir() if p.name.startswith(".")]
+    assert EditionRegistry(home).leftovers() == []
+
+
+def test_an_unreadable_edition_is_no_data_not_the_demo(tmp_path: Path) -> None:
+    checker = Checker(tmp_path / "home")
+    checker.import_editions([write(tmp_path, "ccipra-v302r0-f1.TXT", ptp_txt(GOOD))])
+    for manifest in (tmp_path / "home" / "editions").rglob("edition.json"):
+        manifest.write_text("{broken")
+    report = Checker(tmp_path / "home").check(
+        {
+            "id": "e",
+            "date_of_service": "2024-08-15",
+            "place_of_service": "22",
+            "lines": [{"code": "33289"}, {"code": "76000"}],
+        }
+    )
+    assert report.status.value == "no_data"
+    assert report.edition is None

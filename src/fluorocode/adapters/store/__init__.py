@@ -1,6 +1,7 @@
 """The compiled edition store: CMS tables as memory-mapped, key-sorted column arrays.
 
-Layout of one edition directory (``<home>/editions/<program>-<quarter>/``)::
+Layout of one edition directory (``<home>/editions/<program>-<quarter>/``, a link to
+the directory of its latest import: ``registry``)::
 
     edition.json                 program, quarter, version, demo, row counts, sources
     <table>.key.npy              int64 sort key (pair or code key, see domain.codes)

@@ -24,10 +24,9 @@ import polars as pl
 
 from fluorocode.adapters.store.layout import (
     MANIFEST,
-    MUE_TABLES,
-    PTP_TABLES,
     STORE_FORMAT,
     array_file,
+    kind_of,
     parquet_file,
 )
 from fluorocode.domain.codes import CODE_SPACE
@@ -55,14 +54,6 @@ _PLAIN_COLUMNS: dict[str, dict[str, str]] = {
     "aoc": {"edit_type": "u1", "effective": "<i4", "deletion": "<i4"},
     "pfs": {},
 }
-
-
-def kind_of(table: Table) -> str:
-    if table in PTP_TABLES:
-        return "ptp"
-    if table in MUE_TABLES:
-        return "mue"
-    return "aoc" if table is Table.AOC else "pfs"
 
 
 def code_keys(*columns: pl.Series) -> list[np.ndarray[Any, np.dtype[np.int64]]]:

@@ -1,9 +1,12 @@
 """Open a compiled edition directory and answer lookups from it (the EditLookup port).
 
-Arrays are memory-mapped read-only on first use of their table, so opening an edition
-costs one small JSON read. A pair lookup is a binary search (``numpy.searchsorted``) on
-the sorted 64-bit keys; all the ordered pairs of an encounter are searched in one
-vectorised call.
+Every array is memory-mapped read-only when the edition opens (a few milliseconds: maps
+are lazy, nothing is read until used). Once open, a ``CompiledEdition`` no longer needs
+its directory: if an import replaces or removes the edition meanwhile, whoever holds the
+object keeps a whole, consistent edition (the kernel keeps unlinked mapped files alive)
+and never mixes one import's manifest with another's arrays. A pair lookup is a binary
+search (``numpy.searchsorted``) on the sorted 64-bit keys; all the ordered pairs of an
+encounter are searched in one vectorised call.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from fluorocode.adapters.store.layout import (
     OPEN_DELETION,
     STORE_FORMAT,
     array_file,
+    kind_of,
 )
 from fluorocode.domain.codes import (
     CODE_SPACE,
@@ -102,6 +106,8 @@ class CompiledEdition:
         self._tables: dict[Table, dict[str, Array]] = {}
         self._indexes: dict[Table, dict[str, Any]] = {}
         self._present = frozenset(Table(t) for t in self._info.tables)
+        for table in sorted(self._present):
+            self._table(table, kind_of(table))
 
     @property
     def info(self) -> EditionInfo:
@@ -112,7 +118,7 @@ class CompiledEdition:
 
     def _table(self, table: Table, kind: str) -> dict[str, Array]:
         arrays = self._tables.get(table)
-        if arrays is None:
+        if arrays is None:  # only while opening: __init__ maps every table
             # a plain ndarray view of the map: numpy.memmap indexes through Python code
             arrays = {
                 c: np.load(self.path / array_file(table, c), mmap_mode="r").view(
@@ -169,14 +175,26 @@ class CompiledEdition:
         arrays = self._table(table, "ptp")
         key = arrays["key"]
         pair = code_key(column1) * CODE_SPACE + code_key(column2)
-        lo = int(key.searchsorted(pair))
-        hi = lo
-        while hi < len(key) and key[hi] == pair:
-            hi += 1
-        if lo == hi:
-            return []
-        index = np.arange(lo, hi, dtype=np.int64)
-        return self._gather(table, arrays, [(column1, column2)] * (hi - lo), index)
+        row = int(key.searchsorted(pair))
+        size = len(key)
+        rationales = self._labels(table, "rationale")
+        out = []
+        # scalar reads (``item``) beat any vectorised call for the one to three rows
+        # a pair has
+        while row < size and key.item(row) == pair:
+            out.append(
+                PtpEdit(
+                    column1,
+                    column2,
+                    int_date(arrays["effective"].item(row)),
+                    optional_date(arrays["deletion"].item(row)),
+                    _INDICATORS[arrays["indicator"].item(row)],
+                    rationales[arrays["rationale"].item(row)],
+                    arrays["pre_1996"].item(row),
+                )
+            )
+            row += 1
+        return out
 
     def _gather(
         self,

@@ -6,8 +6,9 @@ file names (``adapters.cms.filenames``); PTP and MUE files must agree on the qua
 Add-on code and fee schedule files are published less often, so an older quarter of
 theirs is accepted and recorded with its source.
 
-Atomic: everything is built in a staging directory and renamed into place only when
-complete; any error leaves the existing editions exactly as they were.
+Atomic: everything is built in a staging directory and swapped into place only when
+complete (``registry.install``); any error leaves the existing editions exactly as they
+were, and a running service keeps answering from the old edition until the swap.
 """
 
 from __future__ import annotations
@@ -187,12 +188,15 @@ def import_files(
             for s, h, n in zip(sources, sha, counts, strict=True)
         ),
     )
-    staged = registry.staging()
-    try:
-        compile_edition(tables, info, staged, progress=say)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
-    registry.install(staged, chosen, quarter, replace)
+    # one import or removal at a time per home: the sweep in staging() must not take
+    # another process's build for the leftovers of a killed one
+    with registry.writing():
+        staged = registry.staging()
+        try:
+            compile_edition(tables, info, staged, progress=say)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        registry.install(staged, chosen, quarter, replace)
     say(f"imported {chosen.value} {quarter}")
     return info

@@ -24,3 +24,12 @@ def array_file(table: Table, column: str) -> str:
 
 def parquet_file(table: Table) -> str:
     return f"{table.value}.parquet"
+
+
+def kind_of(table: Table) -> str:
+    """The kind of table: ``ptp``, ``mue``, ``aoc`` or ``pfs``."""
+    if table in PTP_TABLES:
+        return "ptp"
+    if table in MUE_TABLES:
+        return "mue"
+    return "aoc" if table is Table.AOC else "pfs"

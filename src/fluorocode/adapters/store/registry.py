@@ -1,10 +1,25 @@
 """The editions kept side by side under one home directory, and how a date picks one.
 
-``<home>/editions/<program>-<quarter>/`` holds one compiled edition. Directories whose
-name starts with a dot are work in progress (``.staging-*``) or on their way out
-(``.trash-*``): never listed, never opened. An edition appears by one ``rename`` of a
-complete staging directory, so a reader never sees half of one, even if the importing
-process is killed.
+Layout of ``<home>/editions/``::
+
+    medicare-2024Q3 -> .v-medicare-2024Q3-<id>    the edition: a symbolic link
+    .v-medicare-2024Q3-<id>/                       one import, never changed once linked
+    .staging-<id>/  .trash-<id>/  .link-<id>       work in progress or on its way out
+
+and ``<home>/.editions.lock``, held by an import or a removal.
+
+Names starting with a dot are never listed. Each import builds a new, uniquely named
+directory and then points the edition's link at it with one ``rename`` (``os.replace``
+of a fresh link over the old one), so a reader resolves either the old import or the
+new one and never "no edition" or half of one, even while a ``--replace`` import runs in
+another process or the importer is killed. The previous import's directory is deleted
+after the swap; readers that opened it keep it whole (``CompiledEdition`` maps every
+array when it opens), and a reader caught between resolving the old link and mapping
+its files retries on the new link.
+
+An edition directory found directly under its name (the layout before issue 5) is still
+read; replacing it takes the old two-step route once (NOTE: a brief window with no
+edition), after which it is a link.
 
 Selection (design.md, Editions): for a program and a date of service, the edition whose
 quarter contains the date; else the nearest later edition (CMS files keep every row's
@@ -14,9 +29,14 @@ newest edition's quarter has no edition.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import threading
+import time
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -25,19 +45,30 @@ from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditionInfo
 from fluorocode.errors import EditionError, EditionExistsError, EditionNotFoundError
 
+Paths = list[Path]  # ``list`` is shadowed by EditionRegistry.list inside the class
+
+#: A cached listing is trusted only once the directory's modification time is this much
+#: older than the listing (file system timestamps are coarse: two changes within one
+#: tick would otherwise look like none). Until then the directory is read again.
+_RACY_NS = 1_000_000_000
+_OPEN_ATTEMPTS = 4
+
 
 def edition_name(program: Program, quarter: str) -> str:
     return f"{program.value}-{quarter}"
 
 
 class EditionRegistry:
-    """The editions under ``home``; opened editions are cached per directory."""
+    """The editions under ``home``; opened editions are cached per import."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
         self.root = home / "editions"
-        self._open: dict[str, tuple[float, CompiledEdition]] = {}
-        self._listing: tuple[float, list[CompiledEdition]] | None = None
+        self._open: dict[str, tuple[str, int, CompiledEdition]] = {}
+        self._listing: tuple[int, int, list[CompiledEdition]] | None = None
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._lock_fd: int | None = None
 
     def _dirs(self) -> list[Path]:
         if not self.root.is_dir():
@@ -47,32 +78,57 @@ class EditionRegistry:
         )
 
     def open(self, program: Program, quarter: str) -> CompiledEdition:
+        """The edition of ``program`` and ``quarter`` as it is now.
+
+        Raises:
+            EditionNotFoundError: no such edition.
+        """
         name = edition_name(program, quarter)
-        path = self.root / name
-        try:
-            stamp = (path / "edition.json").stat().st_mtime
-        except OSError:
-            raise EditionNotFoundError(
-                f"no {program.value} edition for {quarter}"
-            ) from None
-        cached = self._open.get(name)
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, CompiledEdition(path))
-            self._open[name] = cached
-        return cached[1]
+        link = self.root / name
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                target = os.path.realpath(link, strict=True)
+                stamp = os.stat(os.path.join(target, "edition.json")).st_mtime_ns
+            except OSError:
+                if attempt + 1 < _OPEN_ATTEMPTS and os.path.lexists(link):
+                    continue  # the link moved on while we looked: look again
+                raise EditionNotFoundError(
+                    f"no {program.value} edition for {quarter}"
+                ) from None
+            cached = self._open.get(name)
+            if cached is not None and cached[:2] == (target, stamp):
+                return cached[2]
+            try:
+                edition = CompiledEdition(Path(target))
+            except (OSError, EditionError) as exc:
+                # a replace or removal deleted this import while we mapped it
+                if attempt + 1 < _OPEN_ATTEMPTS and _moved(link, target):
+                    continue
+                if isinstance(exc, EditionError):
+                    raise
+                raise EditionError(f"{target}: not a readable edition ({exc})") from exc
+            self._open[name] = (target, stamp, edition)
+            return edition
+        raise EditionNotFoundError(f"no {program.value} edition for {quarter}")
 
     def editions(self) -> list[CompiledEdition]:
         """Every readable edition, by program then quarter.
 
         Cached until the editions directory changes: installs and removals rename
-        entries in it, which moves its modification time.
+        entries in it, which moves its modification time (see ``_RACY_NS``).
         """
         try:
             stamp = self.root.stat().st_mtime_ns
         except OSError:
             return []
-        if self._listing is not None and self._listing[0] == stamp:
-            return self._listing[1]
+        listing = self._listing
+        if (
+            listing is not None
+            and listing[0] == stamp
+            and listing[1] - stamp > _RACY_NS
+        ):
+            return listing[2]
+        taken = time.time_ns()
         out = []
         for path in self._dirs():
             program, _, quarter = path.name.partition("-")
@@ -80,16 +136,31 @@ class EditionRegistry:
                 out.append(self.open(Program(program), quarter))
             except (ValueError, EditionError):
                 continue  # a foreign or broken directory is not an edition
-        self._listing = (stamp, out)
+        self._listing = (stamp, taken, out)
         return out
 
     def list(self) -> list[EditionInfo]:
         return [e.info for e in self.editions()]
 
-    def select(self, program: Program, dos: date) -> CompiledEdition | None:
-        """The edition that answers ``dos`` for ``program`` (see module docstring)."""
+    def has_entries(self) -> bool:
+        """True when anything was imported, readable or not (never the demo then)."""
+        return bool(self._dirs())
+
+    def select(
+        self,
+        program: Program,
+        dos: date,
+        editions: Sequence[CompiledEdition] | None = None,
+    ) -> CompiledEdition | None:
+        """The edition that answers ``dos`` for ``program`` (see module docstring).
+
+        Args:
+            program: the encounter's program.
+            dos: its date of service.
+            editions: a listing already taken (``editions()``), else a fresh one.
+        """
         later: CompiledEdition | None = None
-        for edition in self.editions():
+        for edition in self.editions() if editions is None else editions:
             if edition.info.program is not program:
                 continue
             start, end = edition.info.quarter_bounds()
@@ -101,6 +172,28 @@ class EditionRegistry:
                 later = edition
         return later
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the home's write lock: one import or removal at a time, across processes.
+
+        Re-entrant within one registry. Readers never take it.
+        """
+        with self._thread_lock:
+            if self._depth == 0:
+                self.root.mkdir(parents=True, exist_ok=True)
+                lock = self.home / ".editions.lock"
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._lock_fd = fd
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._lock_fd is not None:
+                    os.close(self._lock_fd)  # closing releases the flock
+                    self._lock_fd = None
+
     def staging(self) -> Path:
         """A fresh, unlisted directory path to build an edition in."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -108,10 +201,27 @@ class EditionRegistry:
         return self.root / f".staging-{uuid.uuid4().hex}"
 
     def sweep(self) -> None:
-        """Remove what killed imports left behind (staging and trash directories)."""
-        for p in self.root.iterdir() if self.root.is_dir() else ():
-            if p.name.startswith((".staging-", ".trash-")) and p.is_dir():
+        """Remove what killed imports left behind, and imports no link points at.
+
+        Run it under ``writing()`` when other processes may import into the same home:
+        an import's directory is unreferenced for a moment before its link swaps in.
+        """
+        for p in self.leftovers():
+            if p.is_symlink():
+                p.unlink(missing_ok=True)
+            elif p.name.startswith((".staging-", ".trash-", ".v-")) and p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
+
+    def leftovers(self) -> Paths:
+        """Work directories no edition uses (what ``sweep`` would remove)."""
+        if not self.root.is_dir():
+            return []
+        linked = {os.readlink(p) for p in self.root.iterdir() if p.is_symlink()}
+        return sorted(
+            p
+            for p in self.root.iterdir()
+            if p.name.startswith(".") and (p.is_symlink() or p.name not in linked)
+        )
 
     def exists(self, program: Program, quarter: str) -> bool:
         return (self.root / edition_name(program, quarter) / "edition.json").exists()
@@ -119,34 +229,79 @@ class EditionRegistry:
     def install(
         self, staged: Path, program: Program, quarter: str, replace: bool
     ) -> Path:
-        """Move a complete staging directory into place, atomically."""
-        final = self.root / edition_name(program, quarter)
-        if final.exists():
-            if not replace:
+        """Make a complete staging directory the edition, atomically (module docstring).
+
+        Returns:
+            The edition's path (its link).
+        """
+        name = edition_name(program, quarter)
+        final = self.root / name
+        with self.writing():
+            present = final.is_symlink() or final.exists()
+            if present and not replace:
                 shutil.rmtree(staged, ignore_errors=True)
                 raise EditionExistsError(
                     f"a {program.value} edition for {quarter} is already imported; "
                     "use --replace to replace it"
                 )
-            trash = self.root / f".trash-{uuid.uuid4().hex}"
-            os.rename(final, trash)
-            os.rename(staged, final)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.rename(staged, final)
-        _fsync_dir(self.root)
-        self._open.pop(final.name, None)
+            token = uuid.uuid4().hex
+            version = self.root / f".v-{name}-{token}"
+            os.rename(staged, version)
+            link = self.root / f".link-{token}"
+            os.symlink(version.name, link)  # relative: the home may be moved
+            old: Path | None = None
+            if final.is_symlink():
+                old = self.root / os.readlink(final)
+                os.replace(link, final)  # the swap: one atomic rename
+            elif present:
+                # NOTE: the layout before issue 5 (a plain directory) cannot be swapped
+                # for a link atomically; this happens once per such edition.
+                old = self.root / f".trash-{token}"
+                os.rename(final, old)
+                os.replace(link, final)
+            else:
+                os.replace(link, final)
+            _fsync_dir(self.root)
+            if old is not None:
+                _discard(old, self.root)
+            self._open.pop(name, None)
         return final
 
     def remove(self, program: Program, quarter: str) -> None:
-        final = self.root / edition_name(program, quarter)
-        if not final.exists():
-            raise EditionNotFoundError(f"no {program.value} edition for {quarter}")
-        trash = self.root / f".trash-{uuid.uuid4().hex}"
-        os.rename(final, trash)
-        _fsync_dir(self.root)
-        shutil.rmtree(trash, ignore_errors=True)
-        self._open.pop(final.name, None)
+        name = edition_name(program, quarter)
+        final = self.root / name
+        with self.writing():
+            if not (final.is_symlink() or final.exists()):
+                raise EditionNotFoundError(f"no {program.value} edition for {quarter}")
+            trash = self.root / f".trash-{uuid.uuid4().hex}"
+            if final.is_symlink():
+                target = self.root / os.readlink(final)
+                final.unlink()
+                _fsync_dir(self.root)
+                _discard(target, self.root)
+            else:
+                os.rename(final, trash)
+                _fsync_dir(self.root)
+                shutil.rmtree(trash, ignore_errors=True)
+            self._open.pop(name, None)
+
+
+def _moved(link: Path, target: str) -> bool:
+    """Whether ``link`` now resolves somewhere other than ``target`` (or nowhere)."""
+    try:
+        return os.path.realpath(link, strict=True) != target
+    except OSError:
+        return os.path.lexists(link)
+
+
+def _discard(path: Path, root: Path) -> None:
+    """Delete a replaced import: renamed out of the way first, so a crash leaves trash."""
+    trash = root / f".trash-{uuid.uuid4().hex}"
+    try:
+        os.rename(path, trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,0 +1,185 @@
+"""The application factory: ``create_app(home)`` builds the whole service.
+
+One app serves one home directory: its editions, its API keys and its audit trail.
+Each uvicorn worker process builds its own app (``create_app_from_env``), with its own
+audit writer thread; they share the files. The lifespan opens the audit trail and warms
+the editions before the first request, and writes what is queued on shutdown.
+
+Settings for ``create_app_from_env`` (set by ``fluorocode serve``):
+``FLUOROCODE_HOME``, ``FLUOROCODE_MAX_BODY_BYTES`` and ``FLUOROCODE_EMBED_ORIGINS``
+(space-separated origins allowed to frame the page).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+from pydantic.json_schema import models_json_schema
+
+from fluorocode.api import (
+    EMBED_ORIGINS_ENV,
+    MAX_BODY_ENV,
+    AuditLog,
+    AuditWriter,
+    Checker,
+    EditionInfo,
+    KeyStore,
+    api_keys,
+    audit_log,
+)
+from fluorocode.service import errors
+from fluorocode.service.auth import SECURITY_SCHEMES
+from fluorocode.service.edge import DEFAULT_MAX_BODY, EdgeMiddleware
+from fluorocode.service.routes import health, page, v1
+from fluorocode.service.schemas import BODY_MODELS
+
+HERE = Path(__file__).resolve().parent
+
+
+class ServiceState:
+    """What the routes share: the checker, the keys, the audit trail and its writer."""
+
+    def __init__(
+        self, checker: Checker, keys: KeyStore, audit: AuditLog, csp: str
+    ) -> None:
+        self.checker = checker
+        self.keys = keys
+        self.audit = audit
+        self.csp = csp
+        self._writer: AuditWriter | None = None
+        self._lock = threading.Lock()
+        self.warm_error: str | None = None
+
+    @property
+    def writer(self) -> AuditWriter:
+        """The audit writer, started on first use if the lifespan did not run."""
+        if self._writer is None:
+            with self._lock:
+                if self._writer is None:
+                    self._writer = AuditWriter(self.audit)
+        return self._writer
+
+    def warm(self) -> list[EditionInfo]:
+        try:
+            infos = self.checker.warm()
+        except Exception as exc:  # readiness reports it; the service stays up
+            self.warm_error = f"editions could not be opened ({type(exc).__name__})"
+            return []
+        self.warm_error = None
+        return infos
+
+    def close(self) -> None:
+        """Write what is queued and stop the writer (a later request starts another)."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+
+
+def _version() -> str:
+    try:
+        return version("fluorocode")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0"
+
+
+def create_app(
+    home: str | os.PathLike[str] | None = None,
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    embed_origins: tuple[str, ...] = (),
+) -> FastAPI:
+    """The service for the editions, keys and audit trail under ``home``.
+
+    Args:
+        home: the home directory (``--home``, else ``$FLUOROCODE_HOME``, else the user
+            data directory).
+        max_body: the largest request body accepted, in bytes (413 above).
+        embed_origins: origins allowed to show the page in a frame (none by default).
+    """
+    checker = Checker(home)
+    state = ServiceState(
+        checker,
+        api_keys(checker.home),
+        audit_log(checker.home),
+        page.content_policy(embed_origins),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.writer  # noqa: B018 - open the audit trail now: fail at start, not later
+        await anyio.to_thread.run_sync(state.warm)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(state.close)
+
+    app = FastAPI(
+        title="fluorocode",
+        version=_version(),
+        summary="Coding compliance for fluoroscopy (CPT 76000) and CMS NCCI edits.",
+        description=(
+            "The check contract over HTTP (contract.md). Every `/v1/` call needs "
+            "`Authorization: Bearer KEY`; create keys with `fluorocode keys create "
+            "NAME`. Errors are JSON naming the field at fault."
+        ),
+        lifespan=lifespan,
+        docs_url=None,  # the bundled UIs load scripts from a CDN; the JSON is enough
+        redoc_url=None,
+    )
+    app.state.service = state
+    app.include_router(v1.router)
+    app.include_router(health.router)
+    app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    errors.install(app)
+    app.add_middleware(EdgeMiddleware, max_body=max_body)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+            )
+            _, defs = models_json_schema(
+                [(m, "validation") for m in BODY_MODELS],
+                ref_template="#/components/schemas/{model}",
+            )
+            schema["components"]["schemas"].update(defs.get("$defs", {}))
+            schema["components"]["securitySchemes"] = SECURITY_SCHEMES
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app ``fluorocode serve`` runs in each worker (settings from the env)."""
+    logger = logging.getLogger("fluorocode.service")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+        )
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    max_body = int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY))
+    origins = tuple(os.environ.get(EMBED_ORIGINS_ENV, "").split())
+    return create_app(None, max_body=max_body, embed_origins=origins)

@@ -1,0 +1,134 @@
+"""Errors as JSON: one shape for every failure, naming the field at fault.
+
+Every error answer is ``{"error": code, "message": sentence, "errors": [{"field",
+"message"}]}`` (``schemas.ErrorBody``). The error tree maps to status codes in one place
+(``STATUS``), as the command line maps it to exit codes in ``cli.main``: bad input is a
+4xx naming the field; a store or audit trail that cannot serve is 503.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fluorocode.errors import (
+    ApiKeyError,
+    AuditError,
+    ClaimInputError,
+    ConfigError,
+    DataSourceError,
+    EditionError,
+    EditionNotFoundError,
+    ExtractionError,
+    FieldError,
+    FluorocodeError,
+    QuantityError,
+)
+
+#: The error tree -> (HTTP status, error code); the first matching class wins.
+STATUS: tuple[tuple[type[FluorocodeError], int, str], ...] = (
+    (ClaimInputError, 422, "invalid_input"),
+    (QuantityError, 422, "invalid_input"),
+    (ExtractionError, 422, "invalid_input"),
+    (ApiKeyError, 422, "invalid_input"),
+    (EditionNotFoundError, 404, "not_found"),
+    (AuditError, 503, "audit_unavailable"),
+    (EditionError, 503, "edition_unavailable"),
+    (DataSourceError, 503, "edition_unavailable"),
+    (ConfigError, 503, "misconfigured"),
+)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+class HttpError(Exception):
+    """An error answer raised by a route or dependency."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: Sequence[FieldError] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = list(errors)
+        self.headers = headers
+
+
+def error_body(
+    status: int, message: str, errors: Sequence[FieldError] = ()
+) -> dict[str, Any]:
+    return {
+        "error": _CODES.get(status, "error"),
+        "message": message,
+        "errors": [e.to_dict() for e in errors],
+    }
+
+
+def error_response(
+    status: int,
+    message: str,
+    errors: Sequence[FieldError] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(error_body(status, message, errors), status, headers=headers)
+
+
+def _field(loc: Sequence[Any]) -> str:
+    """A FastAPI error location (``("query", "limit")``) as a field name."""
+    parts = [str(p) for p in loc if p not in ("query", "body", "path", "header")]
+    return ".".join(parts) or "$"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into the one JSON shape."""
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HttpError)
+        return error_response(exc.status, exc.message, exc.errors, exc.headers)
+
+    async def tree_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, FluorocodeError)
+        status, code = 500, "internal"
+        for kind, status_for, code_for in STATUS:
+            if isinstance(exc, kind):
+                status, code = status_for, code_for
+                break
+        errors = exc.errors if isinstance(exc, ClaimInputError) else []
+        body = error_body(status, str(exc), errors)
+        body["error"] = code
+        return JSONResponse(body, status)
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [FieldError(_field(e["loc"]), e["msg"]) for e in exc.errors()]
+        return error_response(422, "invalid request parameters", errors)
+
+    async def starlette_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, str(exc.detail), headers=headers)
+
+    app.add_exception_handler(HttpError, http_error)
+    app.add_exception_handler(FluorocodeError, tree_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, starlette_error)

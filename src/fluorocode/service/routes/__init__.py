@@ -1,0 +1,1 @@
+"""The routes: ``v1`` (the contract's JSON), ``health`` and ``page`` (the prompt page)."""

@@ -1,0 +1,267 @@
+"""The HTTP API speaks the contract's JSON exactly as the command line does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fluorocode.api import Checker, edition_to_dict
+from fluorocode.service import schemas
+
+from ._support import ANSWERS, bearer, knee
+
+
+def test_one_encounter_gets_the_same_report_as_the_library(
+    client: TestClient, home: Path, tokens: dict[str, str]
+) -> None:
+    response = client.post("/v1/check", json=knee(), headers=bearer(tokens["scribe"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body == Checker(home).check(knee()).to_dict()
+    schemas.Report.model_validate(body)
+    assert body["status"] == "needs_provider_input"
+    assert [line["action"] for line in body["lines"]] == ["keep", "hold"]
+
+
+def test_an_array_gets_reports_in_order_and_a_bad_one_is_rejected(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    bad = knee(id="bad", lines=[{"code": "2988", "units": 0}])
+    batch = [knee(id="a"), bad, 42, knee(id="c")]
+    response = client.post("/v1/check", json=batch, headers=bearer(tokens["scribe"]))
+    assert response.status_code == 200
+    body = response.json()
+    assert [r["encounter_id"] for r in body] == ["a", "bad", None, "c"]
+    assert [r["status"] for r in body] == [
+        "needs_provider_input",
+        "rejected",
+        "rejected",
+        "needs_provider_input",
+    ]
+    assert {e["field"] for e in body[1]["errors"]} == {
+        "lines[0].code",
+        "lines[0].units",
+    }
+    assert body[2]["errors"] == [
+        {"field": "$", "message": "an encounter must be a JSON object"}
+    ]
+    for report in body:
+        schemas.Report.model_validate(report)
+
+
+def test_answers_turn_the_hold_into_26_and_xe(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    enc = knee(documentation={"fluoroscopy": ANSWERS})
+    body = client.post("/v1/check", json=enc, headers=bearer(tokens["scribe"])).json()
+    assert body["status"] == "corrected"
+    assert body["lines"][1] == {
+        "index": 1,
+        "code": "76000",
+        "modifiers": ["26", "XE"],
+        "units": 1,
+        "action": "modify",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        (b"{nope", "$", "not valid JSON (line 1, column 2"),
+        (b"", "$", "a JSON body is required"),
+        (b"42", "$", "must be a JSON object or an array"),
+        (b'"text"', "$", "must be a JSON object or an array"),
+        (b"[]", "$", "an empty array"),
+        (b'{"id": NaN}', "$", "NaN is not a JSON number"),
+        (b'{"minutes": 1e400}', "$", "1e400 is too large a number"),
+        (b'{"units": ' + b"9" * 5000 + b"}", "$", "not usable JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "$", "not usable JSON"),
+        (b"\xff\xfe{}", "$", "not"),
+        (b'{"id": "\\ud800"}', "$", "half of a UTF-16 surrogate pair"),
+        (b'[{"lines": [{"\\uDFFF": 1}]}]', "$", "half of a UTF-16 surrogate pair"),
+    ],
+)
+def test_an_unusable_body_is_422_naming_the_field(
+    client: TestClient, tokens: dict[str, str], body: bytes, field: str, words: str
+) -> None:
+    response = client.post(
+        "/v1/check",
+        content=body,
+        headers={**bearer(tokens["scribe"]), "content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    error = response.json()
+    schemas.ErrorBody.model_validate(error)
+    assert error["error"] == "invalid_input"
+    assert error["errors"][0]["field"] == field
+    assert words in error["errors"][0]["message"]
+
+
+def test_a_whole_surrogate_pair_is_fine(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    body = b'{"id": "smile \\ud83d\\ude00", "date_of_service": "2024-08-15", ' + (
+        b'"place_of_service": "11", "lines": [{"code": "99213"}]}'
+    )
+    response = client.post(
+        "/v1/check",
+        content=body,
+        headers={**bearer(tokens["scribe"]), "content-type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["encounter_id"] == "smile \U0001f600"
+
+
+def test_a_body_over_the_limit_is_413_announced_or_streamed(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    big = b"[" + b" " * (5 * 1024 * 1024) + b"]"
+    response = client.post("/v1/check", content=big, headers=bearer(tokens["scribe"]))
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while read
+        yield b"["
+        for _ in range(6):
+            yield b" " * (1024 * 1024)
+        yield b"]"
+
+    response = client.post(
+        "/v1/check", content=chunks(), headers=bearer(tokens["scribe"])
+    )
+    assert response.status_code == 413
+
+
+def test_extract_reads_one_note_or_many(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    note = "Fluoroscopy time 1:32. Reference air kerma 7.4 mGy."
+    one = client.post(
+        "/v1/extract", json={"text": note}, headers=bearer(tokens["scribe"])
+    )
+    assert one.status_code == 200
+    assert one.json()["minutes"] == pytest.approx(1.53, abs=0.01)
+    assert one.json()["air_kerma_mgy"] == 7.4
+    schemas.NoteFacts.model_validate(one.json())
+    many = client.post(
+        "/v1/extract",
+        json=[{"id": "n1", "text": note}, {"id": "n2", "text": "No imaging."}],
+        headers=bearer(tokens["scribe"]),
+    )
+    assert [item["id"] for item in many.json()] == ["n1", "n2"]
+    bad = client.post(
+        "/v1/extract",
+        json=[{"id": "n1", "text": note}, {"id": "n2"}],
+        headers=bearer(tokens["scribe"]),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {"field": "[1].text", "message": "required: the note as a string"}
+    ]
+    missing = client.post("/v1/extract", json={}, headers=bearer(tokens["scribe"]))
+    assert missing.json()["errors"][0]["field"] == "text"
+
+
+def test_editions_are_listed_as_the_cli_lists_them(
+    client: TestClient, home: Path, tokens: dict[str, str]
+) -> None:
+    response = client.get("/v1/editions", headers=bearer(tokens["scribe"]))
+    assert response.status_code == 200
+    assert response.json() == [edition_to_dict(i) for i in Checker(home).editions()]
+    assert response.json()[0]["demo"] is True
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert ready.json()["editions"] == [
+        {"program": "medicare", "quarter": "2024Q3", "demo": True}
+    ]
+
+
+def test_not_ready_when_the_audit_trail_cannot_be_written(
+    client: TestClient, app: Any
+) -> None:
+    app.state.service.writer.close()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["reasons"] == ["the audit trail is not writable"]
+
+
+def test_a_check_that_cannot_be_audited_is_not_answered(
+    client: TestClient, app: Any, tokens: dict[str, str]
+) -> None:
+    app.state.service.writer.close()
+    response = client.post("/v1/check", json=knee(), headers=bearer(tokens["scribe"]))
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable"
+    assert "not recorded" in response.json()["message"]
+
+
+def test_unknown_paths_and_methods_answer_json(client: TestClient) -> None:
+    missing = client.get("/v2/check")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "not_found"
+    wrong = client.get("/v1/check")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"] == "method_not_allowed"
+
+
+def test_the_openapi_document_lists_every_route_and_its_bodies(
+    client: TestClient,
+) -> None:
+    doc = client.get("/openapi.json").json()
+    assert set(doc["paths"]) == {
+        "/v1/check",
+        "/v1/extract",
+        "/v1/editions",
+        "/v1/audit",
+        "/healthz",
+        "/readyz",
+    }
+    body = doc["paths"]["/v1/check"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == schemas.CHECK_BODY
+    for name in ("Encounter", "Report", "ErrorBody", "NoteRequest", "NoteItem"):
+        assert name in doc["components"]["schemas"]
+    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert doc["paths"]["/v1/check"]["post"]["security"] == [{"HTTPBearer": []}]
+
+
+def test_the_page_is_served_with_a_strict_content_policy(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["content-security-policy"].endswith("frame-ancestors 'none'")
+    assert 'id="encounter"' in page.text
+    settings = page.text.split('id="settings">')[1].split("</script>")[0]
+    assert json.loads(settings)["max_minutes"] == 600.0
+    assert client.get("/static/page.js").status_code == 200
+    assert client.get("/static/page.css").status_code == 200
+
+
+def test_only_named_origins_may_frame_the_page(
+    home: Path, tokens: dict[str, str]
+) -> None:
+    from click.testing import CliRunner
+
+    from fluorocode.cli import cli
+    from fluorocode.service.app import create_app
+
+    with TestClient(create_app(home, embed_origins=("https://ehr.example.org",))) as c:
+        policy = c.get("/").headers["content-security-policy"]
+    assert policy.endswith("frame-ancestors https://ehr.example.org")
+    refused = CliRunner().invoke(
+        cli, ["serve", "--embed-origin", "ehr.example.org; script-src *"]
+    )
+    assert refused.exit_code == 2
+    assert "is not an origin" in refused.output

@@ -1,0 +1,143 @@
+"""``fluorocode serve`` killed with SIGKILL mid-stream loses no acknowledged check."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from fluorocode.api import api_keys, audit_log
+
+from ._support import bearer, knee
+
+NOTE = "Jane Q Patient, MRN 000111. Fluoroscopy time 1:30."
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_every_acknowledged_check_survives_a_kill_9(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    token = api_keys(home).create("loader")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    stderr = tmp_path / "serve.log"
+    with open(stderr, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "fluorocode", "serve", "--home", str(home)]
+            + ["--port", str(port)],
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, stderr.read_text()
+            assert time.monotonic() < deadline, "the server did not become ready"
+            time.sleep(0.1)
+
+        acknowledged: list[str] = []
+        lock = threading.Lock()
+
+        def send(worker: int) -> None:
+            with httpx.Client(base_url=url, headers=bearer(token), timeout=10) as http:
+                for n in range(100_000):
+                    ids = [f"w{worker}-{n}-a", f"w{worker}-{n}-b"]
+                    batch = [knee(id=ids[0], note=NOTE), knee(id=ids[1])]
+                    try:
+                        response = http.post("/v1/check", json=batch)
+                    except httpx.TransportError:
+                        return  # the server is gone
+                    if response.status_code == 200:
+                        with lock:
+                            acknowledged.extend(ids)
+
+        threads = [threading.Thread(target=send, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < 400 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(server.pid, signal.SIGKILL)  # mid-stream: requests are in flight
+        server.wait(timeout=30)
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        if server.poll() is None:
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+
+    assert server.returncode == -signal.SIGKILL
+    assert len(acknowledged) >= 400
+    conn = sqlite3.connect(home / "audit.sqlite3")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    recorded = {r.encounter_id for r in audit_log(home).records()}
+    lost = set(acknowledged) - recorded
+    assert not lost, f"{len(lost)} acknowledged checks missing from the audit trail"
+    text = stderr.read_text()
+    assert "POST /v1/check 200" in text and "key=loader encounters=2" in text
+    assert "Jane" not in text and "MRN" not in text
+
+
+def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    token = api_keys(home).create("loader")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "fluorocode", "serve", "--home", str(home)]
+        + ["--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None
+            assert time.monotonic() < deadline, "the server did not become ready"
+            time.sleep(0.1)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+        workers = [int(pid) for pid in children.split()]
+        assert len(workers) >= 2
+        # separate connections, as separate clients would open them
+        for i in range(20):
+            response = httpx.post(
+                f"{url}/v1/check", json=knee(id=f"t{i}"), headers=bearer(token)
+            )
+            assert response.status_code == 200
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived the service"
+        time.sleep(0.1)
+    recorded = {r.encounter_id for r in audit_log(home).records()}
+    assert {f"t{i}" for i in range(20)} <= recorded

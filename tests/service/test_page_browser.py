@@ -1,0 +1,276 @@
+"""The provider's page in a real headless Chromium (Debian's, driven by Playwright).
+
+The browser is ``/usr/bin/chromium`` from Debian's ``chromium`` package (``make
+browser-deps``); Playwright never downloads one. Screenshots of every step go to
+``test-artifacts/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fluorocode.api import audit_log
+
+from ._support import ANSWERS, KNEE, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LAPTOP = {"width": 1280, "height": 900}
+TABLET = {"width": 768, "height": 1024}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        message = "no /usr/bin/chromium: run `make browser-deps`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh profile
+            executable_path=str(CHROMIUM),
+            args=ARGS,
+            headless=True,
+            viewport=LAPTOP,
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live: LiveServer) -> Iterator[Any]:
+    tab = chromium.new_page()
+    tab.set_viewport_size(LAPTOP)
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def console(message: Any) -> None:
+        # the browser's own note on a refused request is expected; anything else is not
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            errors.append(message.text)
+
+    tab.on("console", console)
+    tab.goto(live.url + "/")
+    yield tab
+    tab.close()
+    assert errors == [], errors  # no script error, no CSP violation
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+
+
+def start(page: Any, token: str, encounter: dict[str, Any] = KNEE) -> None:
+    page.get_by_label("API key").fill(token)
+    page.get_by_label("Encounter (JSON)").fill(json.dumps(encounter, indent=2))
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator("#status").filter(has_text="Needs the provider").wait_for()
+
+
+def line(page: Any, code: str) -> Any:
+    return page.locator(f'#lines tr[data-code="{code}"]')
+
+
+def test_a_provider_confirms_a_separate_encounter_and_gets_26_xe(
+    page: Any, tokens: dict[str, str], home: Path
+) -> None:
+    start(page, tokens["scribe"])
+    assert line(page, "76000").locator(".badge").inner_text() == "hold"
+    assert line(page, "29880").locator(".badge").inner_text() == "keep"
+    assert "column 2 of an NCCI PTP edit" in line(page, "76000").inner_text()
+    assert page.locator("#demo-warning").is_visible()
+    assert page.locator("#claim").is_hidden()
+    shot(page, "1-held")
+
+    page.get_by_label("Yes, a distinct indication").check()
+    page.get_by_label("Basis").select_option("separate-encounter")
+    page.get_by_label("Indication for the fluoroscopy").fill(ANSWERS["indication"])
+    page.get_by_label("Fluoroscopy time (minutes)").fill("1.2")
+    page.get_by_label("Reference air kerma").fill("3.1")
+    page.get_by_label("Air kerma unit").select_option("mGy")
+    page.get_by_role("group", name="Images saved (permanent record)?").get_by_label(
+        "Yes"
+    ).check()
+    page.get_by_role("group", name="Separate signed fluoroscopy report?").get_by_label(
+        "Yes"
+    ).check()
+    shot(page, "2-answered")
+    page.get_by_role("button", name="Save answers and re-check").click()
+
+    page.locator("#status").filter(has_text="Corrected").wait_for()
+    row = line(page, "76000")
+    assert row.locator(".mods").inner_text() == "26-XE"
+    assert row.locator(".badge").inner_text() == "modify"
+    assert page.locator("#questions").is_hidden()
+    assert page.locator("#claim-text").inner_text().splitlines() == [
+        "29880-RT x1",
+        "76000-26-XE x1",
+    ]
+    sent = json.loads(page.get_by_label("Encounter (JSON)").input_value())
+    assert sent["documentation"]["fluoroscopy"] == ANSWERS
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download (JSON)").click()
+    claim = json.loads(Path(download.value.path()).read_text())
+    assert download.value.suggested_filename == "claim-knee-1.json"
+    assert claim["lines"][1] == {"code": "76000", "modifiers": ["26", "XE"], "units": 1}
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy").click()
+    page.locator("#copy-status").filter(has_text="Copied 2 line(s).").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == "29880-RT x1\n76000-26-XE x1"
+    shot(page, "3-corrected")
+
+    first, second = audit_log(home).page()[0]
+    assert (first.status, second.status) == ("needs_provider_input", "corrected")
+    assert second.answers == ANSWERS
+
+
+def test_a_negative_dose_is_refused_next_to_the_field(
+    page: Any, tokens: dict[str, str]
+) -> None:
+    start(page, tokens["scribe"])
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    dose = page.get_by_label("Reference air kerma")
+    dose.press_sequentially("-3")
+    message = page.locator("#air-kerma-error")
+    assert message.is_visible()
+    assert message.inner_text() == (
+        "Air kerma cannot be negative: enter the value from the fluoroscope's "
+        "dose report."
+    )
+    assert dose.get_attribute("aria-invalid") == "true"
+    assert "air-kerma-error" in (dose.get_attribute("aria-describedby") or "")
+    page.get_by_label("Fluoroscopy time (minutes)").fill("0")
+    assert "more than 0 minutes" in page.locator("#minutes-error").inner_text()
+    page.get_by_label("Fluoroscopy time (minutes)").fill("1.5")
+    assert page.locator("#minutes-error").is_hidden()
+    page.get_by_role("button", name="Save answers and re-check").click()
+    assert "Not sent" in page.locator("#form-error").inner_text()
+    assert page.evaluate("document.activeElement.id") == "air-kerma"
+    assert posts == []  # nothing went to the server
+    shot(page, "4-negative-dose")
+    dose.fill("3")
+    assert message.is_hidden()
+    assert dose.get_attribute("aria-invalid") is None
+
+
+def test_the_keyboard_alone_denies_and_the_line_is_left_off(
+    page: Any, tokens: dict[str, str]
+) -> None:
+    page.get_by_label("API key").fill(tokens["scribe"])
+    box = page.get_by_label("Encounter (JSON)")
+    box.fill(json.dumps(KNEE))
+    box.press("Control+Enter")
+    page.locator("#status").filter(has_text="Needs the provider").wait_for()
+    assert page.evaluate("document.activeElement.id") == "result-h"
+    page.locator("#distinct-no").focus()
+    page.keyboard.press("Space")
+    assert page.locator("#distinct-no").is_checked()
+    assert page.locator("#basis-field").is_hidden()
+    page.get_by_role("button", name="Save answers and re-check").focus()
+    page.keyboard.press("Enter")
+    page.locator("#status").filter(has_text="Corrected").wait_for()
+    assert line(page, "76000").locator(".badge").inner_text() == "remove"
+    assert page.locator("#claim-text").inner_text() == "29880-RT x1\n\nLeft off: 76000"
+
+
+def test_an_encounter_file_is_opened_into_the_box(
+    page: Any, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "encounter.json"
+    path.write_text(json.dumps({**KNEE, "id": "from-a-file"}))
+    page.locator("#file").set_input_files(str(path))
+    box = page.get_by_label("Encounter (JSON)")
+    page.wait_for_function("document.getElementById('encounter').value.length > 0")
+    assert json.loads(box.input_value())["id"] == "from-a-file"
+    assert page.evaluate("document.activeElement.id") == "encounter"
+
+
+def test_the_page_fits_a_tablet_and_takes_the_key_from_the_address(
+    page: Any, tokens: dict[str, str], live: LiveServer
+) -> None:
+    page.set_viewport_size(TABLET)
+    page.goto(f"{live.url}/#key={tokens['scribe']}")
+    assert page.get_by_label("API key").input_value() == tokens["scribe"]
+    assert "#" not in page.url  # the key does not stay in the address or history
+    page.get_by_role("button", name="Load the example").click()
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator("#status").filter(has_text="Needs the provider").wait_for()
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    shot(page, "5-tablet")
+
+
+def test_a_refused_key_and_bad_json_are_said_where_they_are(
+    page: Any, tokens: dict[str, str]
+) -> None:
+    page.get_by_label("Encounter (JSON)").fill("{not json")
+    page.get_by_role("button", name="Check", exact=True).click()
+    assert "not valid JSON" in page.locator("#encounter-error").inner_text()
+    page.get_by_label("Encounter (JSON)").fill(json.dumps(KNEE))
+    page.get_by_role("button", name="Check", exact=True).click()
+    assert "Paste an API key first" in page.locator("#api-key-error").inner_text()
+    page.get_by_label("API key").fill("fck_wrong")
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator("#api-key-error").filter(has_text="unknown or revoked").wait_for()
+    page.get_by_label("API key").fill(tokens["scribe"])
+    page.get_by_label("Encounter (JSON)").fill(
+        json.dumps({**KNEE, "place_of_service": "7"})
+    )
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator("#status").filter(has_text="invalid").wait_for()
+    assert "place_of_service" in page.locator("#rejected-errors").inner_text()
+    shot(page, "6-rejected")
+
+
+def test_other_questions_are_shown_and_answered_in_the_encounter(
+    page: Any, tokens: dict[str, str]
+) -> None:
+    documented = {key: ANSWERS[key] for key in ANSWERS if key != "distinct_indication"}
+    units = {
+        "id": "units-1",
+        "date_of_service": "2024-08-15",
+        "place_of_service": "11",
+        "billing": {"global_billing": True},
+        "lines": [{"code": "99213"}, {"code": "76000", "units": 5}],
+        "documentation": {"fluoroscopy": documented},
+    }
+    start(page, tokens["scribe"], units)
+    other = page.locator("#other-prompts")
+    assert "over its MUE of 3" in other.inner_text()
+    assert page.locator("#recheck").is_hidden()
+    assert page.locator("#distinct").is_hidden()
+    shot(page, "7-units")
+    units["lines"][1]["units"] = 3
+    page.get_by_label("Encounter (JSON)").fill(json.dumps(units))
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator("#status").filter(has_text="Clean").wait_for()
+    assert page.locator("#questions").is_hidden()
+    assert page.locator("#claim-text").inner_text() == "99213 x1\n76000 x3"
