@@ -123,18 +123,14 @@ def evaluate(
     ]
     prompts: list[Prompt] = []
     suggestions: list[Suggestion] = []
-    table_evidence: dict[Table, dict[str, Any]] = {}
+    ctx = RuleContext(
+        encounter, edits, ptp_table, mue_table, in_force, tuple(states), edition, {}
+    )
     for rule in rules:
-        ctx = RuleContext(
-            encounter,
-            edits,
-            ptp_table,
-            mue_table,
-            in_force,
-            tuple(states),
-            edition,
-            table_evidence,
-        )
+        if len(ctx.lines) != len(states) or any(
+            a is not b for a, b in zip(ctx.lines, states, strict=True)
+        ):
+            ctx = replace(ctx, lines=tuple(states))  # the next rule sees the decisions
         try:
             outcome = rule.evaluate(ctx)
         except Exception as exc:  # contain a rule's crash: report it, never pass it

@@ -145,12 +145,11 @@ class CompiledEdition:
         distinct = sorted(set(codes))
         if len(distinct) < 2:
             return []
-        keys = [code_key(c) for c in distinct]
-        pairs = [(a, b) for a in distinct for b in distinct if a != b]
-        wanted = np.array(
-            [ka * CODE_SPACE + kb for ka in keys for kb in keys if ka != kb],
-            dtype=np.int64,
-        )
+        n = len(distinct)
+        keys = np.fromiter(map(code_key, distinct), dtype=np.int64, count=n)
+        # every ordered pair (a, b), a != b, in row-major order of the n x n grid
+        grid = (keys[:, None] * CODE_SPACE + keys[None, :]).ravel()
+        wanted = grid[~np.eye(n, dtype=bool).ravel()]
         arrays = self._table(table, "ptp")
         key = arrays["key"]
         lo = key.searchsorted(wanted)
@@ -160,11 +159,14 @@ class CompiledEdition:
         # a pair's history rows are adjacent: extend each hit while the key repeats
         rows_of: list[tuple[str, str]] = []
         index: list[int] = []
+        size = len(key)
         for i in found.tolist():
-            r, pair = int(lo[i]), int(wanted[i])
-            while r < len(key) and key[r] == pair:
+            r, pair = lo.item(i), wanted.item(i)
+            a, b = divmod(i, n - 1)  # position in the grid without its diagonal
+            codes_ab = (distinct[a], distinct[b + (b >= a)])
+            while r < size and key.item(r) == pair:
                 index.append(r)
-                rows_of.append(pairs[i])
+                rows_of.append(codes_ab)
                 r += 1
         return self._gather(table, arrays, rows_of, np.array(index, dtype=np.int64))
 
