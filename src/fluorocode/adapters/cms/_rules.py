@@ -195,3 +195,22 @@ def extra_rule(width: int) -> RowRule:
         pl.col("_extra") != "",
         "text {_extra!r} in a column the header does not name",
     )
+
+
+def check_rows(
+    raw: pl.DataFrame,
+    rules: Sequence[Rule],
+    width: int,
+    name: str,
+    line_of: Callable[[int], int],
+    found: Sequence[Failure] = (),
+) -> None:
+    """What every reader checks: rows exist, none breaks a rule, none runs past the header.
+
+    Raises:
+        EditFileFormatError: for the empty table, or the first row (in file order) that
+            fails, with its line and column.
+    """
+    if raw.height == 0:
+        fail(name, "no data rows under the header", line=line_of(0))
+    raise_first_failure(raw, (*rules, extra_rule(width)), name, line_of, found)

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from fluorocode.adapters.cms._common import MAX_PREAMBLE_ROWS, Header, fail
+from fluorocode.adapters.cms._common import (
+    MAX_PREAMBLE_ROWS,
+    Field,
+    Header,
+    fail,
+    find_header,
+    text_of,
+)
 from fluorocode.adapters.cms._rules import Failure
 
 _HEAD_BYTES = 1 << 16
@@ -258,3 +265,49 @@ def frame_of_records(
     schema = dict.fromkeys([*columns, "_extra"], pl.String)
     frame = pl.DataFrame({**columns, "_extra": extra}, schema=schema)
     return frame, lines, failures
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    """The data rows of a CMS CSV under its header, with each row's physical line."""
+
+    frame: pl.DataFrame
+    lines: list[int]
+    after: int  # the line just past the file, for a failure past the last row
+    found: list[Failure]
+    width: int
+
+    def line_of(self, row: int) -> int:
+        return self.lines[row] if row < len(self.lines) else self.after
+
+
+def read_csv_table(
+    data: bytes,
+    name: str,
+    fields: Sequence[Field],
+    anchors: Sequence[str],
+    *,
+    allow_unknown: bool = False,
+    tail_column: str | None = None,
+) -> CsvTable:
+    """Read a CMS CSV (MUE, PFS): find the header by meaning, keep every data record.
+
+    ``tail_column`` names the column whose absence on an unterminated last record means
+    the file was cut off (see :func:`truncated_tail`).
+    """
+    text = text_of(data, name)
+    records, terminated = csv_records(text, name)
+    cells = [c for _, c in records[: MAX_PREAMBLE_ROWS + 1]]
+    header = find_header(
+        cells,
+        fields,
+        anchors,
+        name,
+        lambda i: records[i][0] if i < len(records) else 1,
+        allow_unknown=allow_unknown,
+    )
+    frame, lines, found = frame_of_records(records[header.end :], header)
+    if tail_column is not None:
+        found = [*found, *truncated_tail(frame, tail_column, terminated)]
+    after = text.count("\n") + (0 if terminated else 1) + 1
+    return CsvTable(frame, lines, after, list(found), header.width)

@@ -39,17 +39,16 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
-from fluorocode.adapters.cms._common import Field, fail, find_header, utf8_bytes
+from fluorocode.adapters.cms._common import Field, find_header, utf8_bytes
 from fluorocode.adapters.cms._rules import (
     Failure,
     RowRule,
     Rule,
     ValueRule,
+    check_rows,
     code_rule,
-    extra_rule,
     is_julian,
     julian_to_yyyymmdd,
-    raise_first_failure,
 )
 from fluorocode.adapters.cms._sheet import read_sheet
 from fluorocode.adapters.cms._text import head_rows, read_tab_rows
@@ -143,8 +142,6 @@ def _finish(
     line_of: Callable[[int], int],
     found: Sequence[Failure],
 ) -> pl.DataFrame:
-    if raw.height == 0:
-        fail(name, "no data rows under the header", line=line_of(0))
     dates = [d for d in _DATES if d in raw.columns]
     rules: list[Rule] = [
         code_rule("addon", "add-on code"),
@@ -173,8 +170,7 @@ def _finish(
             "the edit's effective date {effective} is after its deletion date {deletion}",
         )
     )
-    rules.append(extra_rule(width))
-    raise_first_failure(df, rules, name, line_of, found)
+    check_rows(df, rules, width, name, line_of, found)
     return df.select(
         pl.col("addon"),
         pl.col("primary"),

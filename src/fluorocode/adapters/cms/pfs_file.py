@@ -45,22 +45,17 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from fluorocode.adapters.cms._common import (
-    MAX_PREAMBLE_ROWS,
     Field,
-    fail,
-    find_header,
-    text_of,
 )
 from fluorocode.adapters.cms._rules import (
     Failure,
     Rule,
     ValueRule,
+    check_rows,
     code_rule,
-    extra_rule,
-    raise_first_failure,
 )
 from fluorocode.adapters.cms._sheet import read_sheet
-from fluorocode.adapters.cms._text import csv_records, frame_of_records
+from fluorocode.adapters.cms._text import read_csv_table
 
 __all__ = ["SCHEMA", "read_pfs_csv", "read_pfs_xlsx"]
 
@@ -114,24 +109,8 @@ def read_pfs_csv(data: bytes, name: str) -> pl.DataFrame:
     Raises:
         EditFileFormatError: anything malformed; see the module docstring.
     """
-    text = text_of(data, name)
-    records, terminated = csv_records(text, name)
-    cells = [c for _, c in records[: MAX_PREAMBLE_ROWS + 1]]
-    header = find_header(
-        cells,
-        _FIELDS,
-        _ANCHORS,
-        name,
-        lambda i: records[i][0] if i < len(records) else 1,
-        allow_unknown=True,
-    )
-    frame, lines, found = frame_of_records(records[header.end :], header)
-    after = text.count("\n") + (0 if terminated else 1) + 1
-
-    def line_of(row: int) -> int:
-        return lines[row] if row < len(lines) else after
-
-    return _finish(frame, name, line_of, found, header.width)
+    table = read_csv_table(data, name, _FIELDS, _ANCHORS, allow_unknown=True)
+    return _finish(table.frame, name, table.line_of, table.found, table.width)
 
 
 def read_pfs_xlsx(data: bytes, name: str) -> pl.DataFrame:
@@ -151,7 +130,5 @@ def _finish(
     found: Sequence[Failure],
     width: int,
 ) -> pl.DataFrame:
-    if raw.height == 0:
-        fail(name, "no data rows under the header", line=line_of(0))
-    raise_first_failure(raw, (*_RULES, extra_rule(width)), name, line_of, found)
+    check_rows(raw, _RULES, width, name, line_of, found)
     return raw.select(list(SCHEMA))

@@ -48,16 +48,15 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
-from fluorocode.adapters.cms._common import Field, fail, find_header, utf8_bytes
+from fluorocode.adapters.cms._common import Field, find_header, utf8_bytes
 from fluorocode.adapters.cms._rules import (
     Failure,
     RowRule,
     Rule,
     ValueRule,
+    check_rows,
     code_rule,
-    extra_rule,
     is_yyyymmdd,
-    raise_first_failure,
 )
 from fluorocode.adapters.cms._sheet import iso_to_yyyymmdd, read_sheet
 from fluorocode.adapters.cms._text import head_rows, read_tab_rows, truncated_tail
@@ -180,8 +179,6 @@ def _finish(
     found: Sequence[Failure],
     width: int,
 ) -> pl.DataFrame:
-    if raw.height == 0:
-        fail(name, "no data rows under the header", line=line_of(0))
     deletion = pl.col("deletion")
     df = raw.with_columns(
         pl.col("effective").cast(pl.Int32, strict=False).alias("_eff"),
@@ -190,8 +187,7 @@ def _finish(
         .otherwise(deletion.cast(pl.Int32, strict=False))
         .alias("_del"),
     )
-    rules = (*_RULES, extra_rule(width))
-    raise_first_failure(df, rules, name, line_of, found)
+    check_rows(df, _RULES, width, name, line_of, found)
     return df.select(
         pl.col("column1"),
         pl.col("column2"),
