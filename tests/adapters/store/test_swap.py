@@ -126,24 +126,6 @@ def test_an_open_edition_outlives_its_replacement_and_removal(tmp_path: Path) ->
     assert sorted(p.name for p in registry.root.iterdir()) == []
 
 
-def test_an_edition_in_the_old_layout_is_read_and_replaced(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    files = versions(tmp_path)
-    (path_a, _), (path_b, _) = files.values()
-    Checker(home).import_editions([path_a])
-    root = home / "editions"
-    link = root / "medicare-2024Q3"
-    target = root / os.readlink(link)
-    link.unlink()
-    target.rename(link)  # a plain directory, as imports wrote before
-    checker = Checker(home)
-    assert checker.check(ENCOUNTER).lines[1].action.value == "remove"
-    checker.import_editions([path_b], replace=True)
-    assert link.is_symlink()
-    assert checker.check(ENCOUNTER).lines[1].action.value == "hold"
-    assert EditionRegistry(home).leftovers() == []
-
-
 def test_a_dangling_or_foreign_entry_is_not_an_edition(tmp_path: Path) -> None:
     home = tmp_path / "home"
     files = versions(tmp_path)

@@ -17,10 +17,6 @@ after the swap; readers that opened it keep it whole (``CompiledEdition`` maps e
 array when it opens), and a reader caught between resolving the old link and mapping
 its files retries on the new link.
 
-An edition directory found directly under its name (the layout before issue 5) is still
-read; replacing it takes the old two-step route once (NOTE: a brief window with no
-edition), after which it is a link.
-
 Selection (design.md, Editions): for a program and a date of service, the edition whose
 quarter contains the date; else the nearest later edition (CMS files keep every row's
 history, so its effective/deletion windows answer an earlier date); a date after the
@@ -237,7 +233,12 @@ class EditionRegistry:
         name = edition_name(program, quarter)
         final = self.root / name
         with self.writing():
-            present = final.is_symlink() or final.exists()
+            present = final.is_symlink()
+            if final.exists() and not present:
+                shutil.rmtree(staged, ignore_errors=True)
+                raise EditionError(
+                    f"{final} is not an edition link: move it away first"
+                )
             if present and not replace:
                 shutil.rmtree(staged, ignore_errors=True)
                 raise EditionExistsError(
@@ -249,18 +250,8 @@ class EditionRegistry:
             os.rename(staged, version)
             link = self.root / f".link-{token}"
             os.symlink(version.name, link)  # relative: the home may be moved
-            old: Path | None = None
-            if final.is_symlink():
-                old = self.root / os.readlink(final)
-                os.replace(link, final)  # the swap: one atomic rename
-            elif present:
-                # NOTE: the layout before issue 5 (a plain directory) cannot be swapped
-                # for a link atomically; this happens once per such edition.
-                old = self.root / f".trash-{token}"
-                os.rename(final, old)
-                os.replace(link, final)
-            else:
-                os.replace(link, final)
+            old = self.root / os.readlink(final) if present else None
+            os.replace(link, final)  # the swap: one atomic rename
             _fsync_dir(self.root)
             if old is not None:
                 _discard(old, self.root)
@@ -271,18 +262,12 @@ class EditionRegistry:
         name = edition_name(program, quarter)
         final = self.root / name
         with self.writing():
-            if not (final.is_symlink() or final.exists()):
+            if not final.is_symlink():
                 raise EditionNotFoundError(f"no {program.value} edition for {quarter}")
-            trash = self.root / f".trash-{uuid.uuid4().hex}"
-            if final.is_symlink():
-                target = self.root / os.readlink(final)
-                final.unlink()
-                _fsync_dir(self.root)
-                _discard(target, self.root)
-            else:
-                os.rename(final, trash)
-                _fsync_dir(self.root)
-                shutil.rmtree(trash, ignore_errors=True)
+            target = self.root / os.readlink(final)
+            final.unlink()
+            _fsync_dir(self.root)
+            _discard(target, self.root)
             self._open.pop(name, None)
 
 
