@@ -7,6 +7,7 @@ Unknown keys are refused too, so a misspelt field never silently means "absent".
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -64,7 +65,12 @@ class _Errors:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite JSON number (Python's json reads NaN and Infinity; they are not values)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 def parse_encounter(obj: Any) -> Encounter:
