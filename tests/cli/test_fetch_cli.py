@@ -11,7 +11,6 @@ import io
 import json
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,18 +53,9 @@ def cms_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return {**zips, MEDICAID: buffer.getvalue()}
 
 
-@pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.delenv("FLUOROCODE_CMS_BASE_URL", raising=False)
-
-
-@pytest.fixture
-def server(cms_zips: dict[str, bytes]) -> Iterator[CmsServer]:
-    with CmsServer(cms_zips) as running:
-        yield running
+# the adapter tests' fixtures, reused as they are (this module's cms_zips adds Medicaid)
+_loopback_only = _helpers._loopback_only
+server = _helpers.server
 
 
 def fetch(server: CmsServer, home: Path, *args: str) -> list[str]:

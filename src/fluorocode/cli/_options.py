@@ -17,3 +17,21 @@ def home_option(f: F) -> F:
         default=None,
         help="Editions directory (default: $FLUOROCODE_HOME, else the user data dir).",
     )(f)
+
+
+def format_option(
+    *choices: str, default: str, help: str | None = None
+) -> Callable[[F], F]:
+    """``--format`` with the given choices (stored as ``fmt``)."""
+
+    def decorate(f: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(choices)),
+            default=default,
+            show_default=True,
+            help=help,
+        )(f)
+
+    return decorate

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from fluorocode.api import AUDIT_FORMATS, export_audit
-from fluorocode.cli._options import home_option
+from fluorocode.cli._options import format_option, home_option
 
 
 @click.group("audit")
@@ -20,12 +20,9 @@ def audit_group() -> None:
 
 
 @audit_group.command("export")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(AUDIT_FORMATS)),
+@format_option(
+    *AUDIT_FORMATS,
     default="jsonl",
-    show_default=True,
     help="csv: one row per checked encounter; jsonl: one JSON object per line.",
 )
 @click.option(

@@ -10,7 +10,7 @@ import click
 
 from fluorocode.api import Checker
 from fluorocode.cli._input import BadLine, Shape, open_input, read_documents
-from fluorocode.cli._options import home_option
+from fluorocode.cli._options import format_option, home_option
 from fluorocode.cli._table import render_report
 from fluorocode.domain.findings import Report, ReportStatus
 from fluorocode.errors import FieldError
@@ -18,12 +18,10 @@ from fluorocode.errors import FieldError
 
 @click.command("check")
 @click.argument("encounters", metavar="ENCOUNTER.json")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "table"]),
+@format_option(
+    "json",
+    "table",
     default="json",
-    show_default=True,
     help="json: the contract's shape; table: for people.",
 )
 @home_option

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from fluorocode.api import Checker, edition_to_dict
-from fluorocode.cli._options import home_option
+from fluorocode.cli._options import format_option, home_option
 from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditionInfo
 
@@ -205,13 +205,7 @@ class _Meter:
 
 
 @editions_group.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "table"]),
-    default="table",
-    show_default=True,
-)
+@format_option("json", "table", default="table")
 @home_option
 def list_command(fmt: str, home: str | None) -> None:
     """List the editions (the built-in demo edition when none is imported).

@@ -10,14 +10,13 @@ import click
 
 from fluorocode.api import extract_note
 from fluorocode.cli._input import UnreadableInput
+from fluorocode.cli._options import format_option
 from fluorocode.errors import ExtractionError
 
 
 @click.command("extract")
 @click.argument("note", metavar="NOTE.txt")
-@click.option(
-    "--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True
-)
+@format_option("json", default="json")
 def extract_command(note: str, fmt: str) -> None:
     """Read a note (or - for stdin; or a JSON array of {"id", "text"} objects).
 

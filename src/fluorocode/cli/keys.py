@@ -7,7 +7,7 @@ import json
 import click
 
 from fluorocode.api import api_keys
-from fluorocode.cli._options import home_option
+from fluorocode.cli._options import format_option, home_option
 
 
 @click.group("keys")
@@ -42,13 +42,7 @@ def create_command(name: str, audit: bool, home: str | None) -> None:
 
 
 @keys_group.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "table"]),
-    default="table",
-    show_default=True,
-)
+@format_option("json", "table", default="table")
 @home_option
 def list_command(fmt: str, home: str | None) -> None:
     """List the keys: name, when made, scopes, first characters (never the key).
