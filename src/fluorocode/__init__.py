@@ -16,7 +16,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fluorocode.api import Checker, check, edition_to_dict, extract_note
+    from fluorocode.api import (
+        Checker,
+        ClaimCheck,
+        check,
+        check_claims,
+        edition_to_dict,
+        extract_note,
+    )
     from fluorocode.domain.findings import (
         Action,
         Finding,
@@ -37,6 +44,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "Action": "fluorocode.domain.findings",
     "Checker": "fluorocode.api",
+    "ClaimCheck": "fluorocode.api",
     "ClaimInputError": "fluorocode.errors",
     "DataSourceError": "fluorocode.errors",
     "EditFileFormatError": "fluorocode.errors",
@@ -49,6 +57,7 @@ _EXPORTS = {
     "ReportStatus": "fluorocode.domain.findings",
     "Status": "fluorocode.domain.findings",
     "check": "fluorocode.api",
+    "check_claims": "fluorocode.api",
     "edition_to_dict": "fluorocode.api",
     "extract_note": "fluorocode.api",
 }

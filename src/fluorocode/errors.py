@@ -13,6 +13,7 @@ Every error the package raises on purpose derives from :class:`FluorocodeError`:
     │   ├── EditionNotFoundError         no such edition
     │   └── StoreVersionError            a compiled store written by another format version
     ├── ClaimInputError(ValueError)      an encounter is invalid; ``errors`` lists each field
+    ├── JsonDocumentError(ValueError)    input that is not usable JSON: line and column named
     ├── QuantityError(ValueError)        an unknown or malformed unit or quantity
     ├── ExtractionError                  note text that cannot be read at all
     ├── ApiKeyError(ValueError)          an API key name that is malformed, taken or unknown
@@ -39,6 +40,7 @@ __all__ = [
     "FetchError",
     "FieldError",
     "FluorocodeError",
+    "JsonDocumentError",
     "QuantityError",
     "StoreVersionError",
     "UnknownFileError",
@@ -81,8 +83,13 @@ class EditFileFormatError(DataSourceError):
         where = file
         if line is not None:
             where += f", line {line}"
-        if column is not None:
+        if isinstance(column, int):
             where += f", column {column}"
+        elif column:
+            # a name: "column2" or "Column 2" already says it is a column
+            where += (
+                f", {column}" if "column" in column.lower() else f", column {column}"
+            )
         super().__init__(f"{where}: {reason}")
 
     def __reduce__(self) -> tuple[type, tuple[str, str, int | None, str | int | None]]:
@@ -115,13 +122,37 @@ class StoreVersionError(EditionError):
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One invalid field of an encounter: a JSON-path-like location and the reason."""
+    """One invalid field of an encounter: a JSON-path-like location and the reason.
+
+    ``kind`` is a stable slug of what is wrong (``unknown_field``, ``invalid_code``,
+    ...): what an audit trail may keep, since ``message`` may quote the submitted value.
+    """
 
     field: str
     message: str
+    kind: str = "invalid"
 
     def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
+        return {"field": self.field, "message": self.message, "kind": self.kind}
+
+    @property
+    def safe_field(self) -> str:
+        """The field path with no caller text: an unknown key's own name is dropped."""
+        if self.kind == "unknown_field":
+            parent = self.field.rpartition(".")[0]
+            return f"{parent}.?" if parent else "?"
+        return self.field
+
+
+class JsonDocumentError(FluorocodeError, ValueError):
+    """A document is not usable JSON; ``line`` and ``column`` are 1-based."""
+
+    def __init__(self, reason: str, line: int, column: int) -> None:
+        self.reason, self.line, self.column = reason, line, column
+        super().__init__(f"not valid JSON (line {line}, column {column}: {reason})")
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, int]]:
+        return (type(self), (self.reason, self.line, self.column))
 
 
 class ClaimInputError(FluorocodeError, ValueError):

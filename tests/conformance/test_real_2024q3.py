@@ -196,3 +196,40 @@ def test_non_fluoroscopy_pairs_follow_their_indicator(
             }, (c1, c2)
             never = checker.check(encounter([c1, c2], mods={1: ["26"]}))
             assert never.lines[1].action.value == "hold", (c1, c2)
+
+
+def test_code_universe_of_the_real_edition(real_home: Path) -> None:
+    """Issue 8: every code of the PTP (both columns), MUE and AOC tables is known."""
+    from fluorocode.adapters.store.registry import EditionRegistry
+    from fluorocode.domain.codes import Program
+
+    edition = EditionRegistry(real_home).open(Program.MEDICARE, "2024Q3")
+    for code in ("76000", "29880", "99213", "77002", "0001U"):
+        assert edition.code_known(code) is True, code
+    assert edition.code_known("99999") is False
+    assert edition.code_known("CCCCC") is False  # the MAC-defined AOC primary
+    # the placeholder effective date the shared tool writes (ncci_tsv_to_cms.py)
+    assert edition.first_effective(Table.PTP_PRACTITIONER) == date(1996, 1, 1)
+    assert edition.first_effective(Table.MUE_PRACTITIONER) is None
+    codes = edition.path / "codes.npy"
+    assert codes.stat().st_size < 4 * 25_000 + 128  # compact: int32 per code
+
+
+def test_code_universe_matches_the_decoded_tables(
+    real_home: Path, shared_data: Path
+) -> None:
+    from fluorocode.adapters.store.registry import EditionRegistry
+    from fluorocode.domain.codes import Program
+
+    expected: set[str] = set()
+    for table in ("ptp_practitioner.tsv.gz", "ptp_outpatient_hospital.tsv.gz"):
+        expected.update(c for r in tsv_rows(shared_data, table) for c in r[:2])
+    for table in ("mue_practitioner", "mue_outpatient_hospital", "mue_dme_supplier"):
+        expected.update(r[0] for r in tsv_rows(shared_data, f"{table}.tsv"))
+    for primary, addon, _kind in tsv_rows(shared_data, "aoc.tsv"):
+        expected.update(c for c in (primary, addon) if c != "CCCCC")
+    edition = EditionRegistry(real_home).open(Program.MEDICARE, "2024Q3")
+    assert all(edition.code_known(c) for c in expected)
+    import numpy as np
+
+    assert len(np.load(edition.path / "codes.npy")) == len(expected)

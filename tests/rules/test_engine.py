@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import ClassVar
+
+import pytest
 
 from fluorocode.domain.claim import ClaimLine, Dose, Encounter, FluoroDocumentation
 from fluorocode.domain.findings import Action, ReportStatus, Status
@@ -36,15 +39,28 @@ class Crashing:
         raise RuntimeError("boom")
 
 
-def test_a_crashing_rule_becomes_an_error_finding_and_the_others_still_run() -> None:
+def test_a_crashing_rule_becomes_an_error_finding_and_the_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     rules = (PtpRule(), Crashing(), Modifier26Rule(), MueRule())
-    report = evaluate(HOSPITAL_76000, build_edition(), rules)
+    with caplog.at_level(logging.ERROR, logger="fluorocode.rules"):
+        report = evaluate(HOSPITAL_76000, build_edition(), rules)
     errors = [f for f in report.findings if f.status is Status.ERROR]
-    assert [(f.rule, f.lines) for f in errors] == [("test.crash", ())]
+    # issue 8: a finding id (not the rule's name), the rule named in its evidence
+    assert [(f.rule, f.lines) for f in errors] == [("engine.rule-error", ())]
+    assert errors[0].evidence == {
+        "rule": "XX99",
+        "name": "test.crash",
+        "error": "RuntimeError",
+    }
     assert "XX99" in errors[0].message and "RuntimeError" in errors[0].message
     assert "boom" not in errors[0].message  # the exception text may hold claim data
+    # issue 8: the crash is logged, by rule, type and place, never by its message
+    logged = [r.getMessage() for r in caplog.records]
+    assert len(logged) == 1 and "XX99" in logged[0] and "RuntimeError" in logged[0]
+    assert "boom" not in logged[0]
     # the rules before and after it decided as usual
-    assert {f.rule for f in report.findings} >= {"ptp.bundled", "test.crash"}
+    assert {f.rule for f in report.findings} >= {"ptp.bundled", "engine.rule-error"}
     assert [ln.action for ln in report.lines] == [
         Action.KEEP,
         Action.REMOVE,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fluorocode.rules.base import FLUORO_FAMILY
+from fluorocode.rules.base import fluoro_family
 
 from ._editions import code, fixture_spec
 
@@ -43,7 +43,7 @@ def fixture_ptp(*keys: str) -> set[Row]:
 def real_ptp(data: Path, table: str, wanted: Iterable[Row]) -> set[Row]:
     """The rows of one real PTP table among the pairs of ``wanted``."""
     pairs = {w[:2] for w in wanted}
-    fluoro = {p for p in pairs if FLUORO_FAMILY & set(p)}
+    fluoro = {p for p in pairs if fluoro_family() & set(p)}
     found = {
         tuple(r)
         for r in tsv(data / f"ptp_{table}_fluoro_pairs.tsv")

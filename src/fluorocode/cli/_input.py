@@ -2,19 +2,23 @@
 
 One object, an array of objects, or JSON lines (one object per line); ``-`` is standard
 input. A JSON-lines line that is not JSON yields a ``BadLine`` instead of stopping the
-run, so the other lines are still processed.
+run, so the other lines are still processed. All decoding goes through
+``fluorocode.jsoncodec``: a number too large for a double or nesting deeper than 1,024
+levels is a clear error naming line and column, never a traceback (issue 8).
 """
 
 from __future__ import annotations
 
-import json
+import io
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
+
+from fluorocode.jsoncodec import JsonDocumentError, decode
 
 
 class Shape(Enum):
@@ -35,64 +39,79 @@ class BadLine:
     message: str
 
 
-def open_input(path: str) -> TextIO:
+def open_input(path: str) -> io.BufferedReader:
+    """The file (or standard input for ``-``), binary and buffered, so it can be peeked."""
     if path == "-":
-        return sys.stdin
+        stdin: BinaryIO = sys.stdin.buffer
+        if isinstance(stdin, io.BufferedReader):
+            return stdin
+        return io.BufferedReader(_Raw(stdin))
     try:
-        return open(path, encoding="utf-8")
+        return open(path, "rb")
     except OSError as exc:
         raise UnreadableInput(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def read_documents(stream: TextIO, name: str) -> tuple[Shape, Iterator[Any]]:
+class _Raw(io.RawIOBase):
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_documents(stream: BinaryIO, name: str) -> tuple[Shape, Iterator[Any]]:
     """Detect the input's shape and iterate its documents.
 
     ``[`` first: an array. Else, if the first line parses alone, JSON lines (a single
     line is one object); else the whole input is one (pretty-printed) object.
     """
-    try:
+    head = stream.read(1)
+    if head == b"\xef":  # a UTF-8 byte-order mark
+        bom = head + stream.read(2)
+        head = b"" if bom == b"\xef\xbb\xbf" else bom
+        head = head or stream.read(1)
+    while head and head.isspace():
         head = stream.read(1)
-        while head and head.isspace():
-            head = stream.read(1)
-        if not head:
-            raise UnreadableInput(f"{name}: empty input")
-        if head == "[":
-            return Shape.ARRAY, iter(_parse(name, head + stream.read()))
-        first = head + stream.readline()
-        try:
-            doc = json.loads(first)
-        except json.JSONDecodeError:
-            return Shape.OBJECT, iter([_parse(name, first + stream.read())])
+    if not head:
+        raise UnreadableInput(f"{name}: empty input")
+    if head == b"[":
+        return Shape.ARRAY, iter(_parse(name, head + stream.read()))
+    first = head + stream.readline()
+    try:
+        doc = decode(first)
+    except JsonDocumentError:
+        return Shape.OBJECT, iter([_parse(name, first + stream.read())])
+    second = stream.readline()
+    while second and not second.strip():
         second = stream.readline()
-        while second and not second.strip():
-            second = stream.readline()
-        if not second:
-            return Shape.OBJECT, iter([doc])
-    except UnicodeDecodeError as exc:
-        raise UnreadableInput(f"{name}: not UTF-8 text ({exc.reason})") from exc
+    if not second:
+        return Shape.OBJECT, iter([doc])
     return Shape.LINES, _lines(doc, second, stream)
 
 
-def _parse(name: str, text: str) -> Any:
+def _parse(name: str, data: bytes) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnreadableInput(
-            f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from exc
+        return decode(data)
+    except JsonDocumentError as exc:
+        raise UnreadableInput(f"{name}: {exc}") from None
 
 
-def _lines(first: Any, second: str, stream: TextIO) -> Iterator[Any]:
+def _lines(first: Any, second: bytes, stream: BinaryIO) -> Iterator[Any]:
     yield first
-    for number, raw in enumerate([second], start=2):
-        yield _line(number, raw)
+    yield _line(2, second)
     for number, raw in enumerate(stream, start=3):
         if raw.strip():
             yield _line(number, raw)
 
 
-def _line(number: int, raw: str) -> Any:
+def _line(number: int, raw: bytes) -> Any:
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return BadLine(number, f"not valid JSON ({exc.msg}, column {exc.colno})")
+        return decode(raw)
+    except JsonDocumentError as exc:
+        return BadLine(number, f"not valid JSON ({exc.reason}, column {exc.column})")

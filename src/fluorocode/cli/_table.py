@@ -1,8 +1,10 @@
-"""The ``--format table`` rendering of a report: lines, findings and prompts for people."""
+"""The ``--format table`` rendering: reports for people, and a batch summary at the end."""
 
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
+from typing import Any
 
 import click
 
@@ -80,3 +82,60 @@ def render_report(report: Report, color: bool = False) -> str:
     for s in report.suggestions:
         out.append(paint(f"  + suggest {s.code}: ", "cyan") + s.message)
     return "\n".join(out)
+
+
+class Summary:
+    """Counts over a batch for the table's closing lines (issue 8)."""
+
+    def __init__(self) -> None:
+        self.statuses: Counter[str] = Counter()
+        self.actions: Counter[str] = Counter()
+        self.held_back: list[str] = []
+
+    def add(self, report: Report, source: dict[str, Any] | None = None) -> None:
+        self.statuses[report.status.value] += 1
+        self.actions.update(line.action.value for line in report.lines)
+        if source is not None and source.get("written") is False:
+            self.held_back.append(
+                f"{source.get('claim')} ({source.get('not_written_because')})"
+            )
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    def render(self, color: bool = False) -> str:
+        statuses = ", ".join(
+            f"{s.value} {self.statuses[s.value]}" for s in ReportStatus
+        )
+        actions = ", ".join(f"{a.value} {self.actions[a.value]}" for a in Action)
+        rejected = self.statuses[ReportStatus.REJECTED.value]
+        head = f"Summary: {self.total} encounters; rejected {rejected}"
+        out = [
+            click.style(head, bold=True) if color else head,
+            f"  reports: {statuses}",
+            f"  lines:   {actions}",
+        ]
+        if self.held_back:
+            out.append(f"  claims not written ({len(self.held_back)}):")
+            out += [f"    {claim}" for claim in dict.fromkeys(self.held_back)]
+        return "\n".join(out)
+
+
+def render_source(source: dict[str, Any]) -> str:
+    """Where a claims-file encounter came from, in one line."""
+    if source.get("format") == "x12":
+        where = f"claim {source.get('claim')} at segment {source.get('segment')}"
+        lines = ", ".join(str(ln.get("segment")) for ln in source.get("lines", []))
+        where += (
+            f" (transaction {source.get('transaction')}; line segments {lines or '-'})"
+        )
+    else:
+        where = f"Claim {source.get('claim')} at {source.get('path')}"
+        items = ", ".join(str(ln.get("item")) for ln in source.get("lines", []))
+        where += f" (items {items or '-'})"
+    if source.get("written") is False:
+        where += f"; NOT WRITTEN: {source.get('not_written_because')}"
+    elif source.get("written") is True:
+        where += "; written"
+    return "  from " + where

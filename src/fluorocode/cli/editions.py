@@ -1,8 +1,13 @@
-"""``fluorocode editions``: import, fetch, list, show and remove CMS editions."""
+"""``fluorocode editions``: import, fetch, list, show and remove CMS editions.
+
+Program names and quarters are matched case-insensitively everywhere (issue 8):
+``medicare 2024q3`` is ``medicare 2024Q3``.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import time
@@ -14,6 +19,18 @@ from fluorocode.api import Checker, edition_to_dict
 from fluorocode.cli._options import format_option, home_option
 from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditionInfo
+
+#: ``--program`` and the PROGRAM argument: any case; the callback gets the canonical name.
+PROGRAM = click.Choice([p.value for p in Program], case_sensitive=False)
+_QUARTER = re.compile(r"(\d{4})-?Q([1-4])")
+
+
+def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A quarter in any case (``2024q3``, ``2024-Q3``) as the store names it (``2024Q3``)."""
+    match = _QUARTER.fullmatch(value.strip().upper())
+    if match is None:
+        raise click.BadParameter(f"{value!r} is not a quarter such as 2024Q3")
+    return f"{match[1]}Q{match[2]}"
 
 
 @click.group("editions")
@@ -28,7 +45,7 @@ def editions_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option(
     "--program",
-    type=click.Choice([p.value for p in Program]),
+    type=PROGRAM,
     default=None,
     help="Override the program read from the file names.",
 )
@@ -62,10 +79,10 @@ def import_command(
 
 
 @editions_group.command("fetch")
-@click.argument("quarter")
+@click.argument("quarter", callback=_quarter)
 @click.option(
     "--program",
-    type=click.Choice([p.value for p in Program]),
+    type=PROGRAM,
     default=Program.MEDICARE.value,
     show_default=True,
     help="Medicaid files can only be downloaded (--download-only), not imported.",
@@ -221,8 +238,8 @@ def list_command(fmt: str, home: str | None) -> None:
 
 
 @editions_group.command("show")
-@click.argument("program", type=click.Choice([p.value for p in Program]))
-@click.argument("quarter")
+@click.argument("program", type=PROGRAM)
+@click.argument("quarter", callback=_quarter)
 @home_option
 def show_command(program: str, quarter: str, home: str | None) -> None:
     """Show one edition's tables and source files with their checksums.
@@ -234,8 +251,8 @@ def show_command(program: str, quarter: str, home: str | None) -> None:
 
 
 @editions_group.command("remove")
-@click.argument("program", type=click.Choice([p.value for p in Program]))
-@click.argument("quarter")
+@click.argument("program", type=PROGRAM)
+@click.argument("quarter", callback=_quarter)
 @home_option
 def remove_command(program: str, quarter: str, home: str | None) -> None:
     """Remove one edition.

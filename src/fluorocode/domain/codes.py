@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from enum import Enum, IntEnum, StrEnum
 
-CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
-MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")
+# matched with ``fullmatch``: ``$`` alone would let a trailing newline through
+CODE_RE = re.compile(r"[0-9A-Z]{5}")
+MODIFIER_RE = re.compile(r"[0-9A-Z]{2}")
 
 #: Codes are five characters of [0-9A-Z]; read as base-36 they fit in 26 bits, so a
 #: (column 1, column 2) pair fits in one 64-bit integer: the compiled store's sort key.
@@ -20,7 +21,12 @@ CODE_SPACE = 36**5
 
 def is_code(text: str) -> bool:
     """True when ``text`` has the shape of a HCPCS/CPT code (5 of [0-9A-Z])."""
-    return bool(CODE_RE.match(text))
+    return CODE_RE.fullmatch(text) is not None
+
+
+def is_modifier_shape(text: str) -> bool:
+    """True when ``text`` has the shape of a modifier (2 of [0-9A-Z])."""
+    return MODIFIER_RE.fullmatch(text) is not None
 
 
 def code_key(code: str) -> int:

@@ -156,3 +156,22 @@ class EditLookup(Protocol):
         ...
 
     def pfs(self, code: str) -> PfsIndicators | None: ...
+
+    def code_known(self, code: str) -> bool | None:
+        """Whether ``code`` is in the edition's code universe.
+
+        The universe is every code of the edition's PFS, PTP (both columns of every
+        PTP table), MUE and AOC tables (the MAC-defined primary ``CCCCC`` is not a
+        code). True or False when the edition holds at least one of those tables;
+        None when it holds none, so nothing can be said.
+        """
+        ...
+
+    def first_effective(self, table: Table) -> date | None:
+        """The earliest effective date among the table's rows.
+
+        None when the table is absent or its rows carry no dates (MUE and PFS rows
+        have none), so a rule can say plainly that a date of service is before the
+        edition's data.
+        """
+        ...

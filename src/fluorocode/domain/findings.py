@@ -52,6 +52,8 @@ class PromptKind(StrEnum):
     # added by fluorocode (contract: fields and kinds may be added)
     CONFIRM_DISTINCT_SERVICE = "confirm_distinct_service"
     CONFIRM_UNITS = "confirm_units"
+    CONFIRM_CODE = "confirm_code"  # a code or modifier CMS does not list (CL01)
+    CHOOSE_MODIFIERS = "choose_modifiers"  # more than four modifiers on a line (CL02)
 
 
 @dataclass(frozen=True, slots=True)

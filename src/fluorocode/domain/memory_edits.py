@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from fluorocode.domain.edits import (
     AocEdit,
@@ -18,6 +19,9 @@ from fluorocode.domain.edits import (
     PtpEdit,
     Table,
 )
+
+#: The AOC primary meaning "the contractor defines the primaries": not a code.
+MAC_DEFINED = "CCCCC"
 
 
 @dataclass
@@ -40,6 +44,21 @@ class MemoryEdits:
         self._addons: dict[str, list[AocEdit]] = defaultdict(list)
         for edit in self.aoc or ():
             self._addons[edit.addon].append(edit)
+        # the code universe, as the compiled store builds it (adapters/store/compile)
+        universe: set[str] = set()
+        for rows in self.ptp.values():
+            universe.update(code for row in rows for code in (row.column1, row.column2))
+        for mues in self.mues.values():
+            universe.update(mues)
+        for edit in self.aoc or ():
+            universe.add(edit.addon)
+            if edit.primary != MAC_DEFINED:
+                universe.add(edit.primary)
+        universe.update(self.pfs_rows or ())
+        self._universe = frozenset(universe)
+        self._holds_any = bool(self.ptp or self.mues) or (
+            self.aoc is not None or self.pfs_rows is not None
+        )
 
     def has_table(self, table: Table) -> bool:
         if table is Table.AOC:
@@ -67,6 +86,21 @@ class MemoryEdits:
 
     def pfs(self, code: str) -> PfsIndicators | None:
         return (self.pfs_rows or {}).get(code)
+
+    def code_known(self, code: str) -> bool | None:
+        """See ``EditLookup.code_known``: None when no table is held."""
+        if not self._holds_any:
+            return None
+        return code in self._universe
+
+    def first_effective(self, table: Table) -> date | None:
+        """See ``EditLookup.first_effective`` (PTP and AOC rows carry dates)."""
+        dates: list[date] = []
+        if table in self.ptp:
+            dates = [row.effective for row in self.ptp[table]]
+        elif table is Table.AOC:
+            dates = [e.effective for e in self.aoc or () if e.effective is not None]
+        return min(dates, default=None)
 
 
 def table_counts(

@@ -20,6 +20,11 @@ from typing import Any
 
 from fluorocode.errors import QuantityError
 
+#: The spellings the contract lists (ASCII forms such as ``Gy*cm2`` and ``uGy*m2`` are
+#: accepted too; :func:`fold_unit` reads them all).
+AIR_KERMA_UNITS = ("mGy", "Gy", "cGy")
+DAP_UNITS = ("Gy·cm²", "mGy·cm²", "cGy·cm²", "dGy·cm²", "µGy·m²", "Gy·m²")
+
 
 class DoseKind(Enum):
     """What a dose value measures, with its canonical unit."""

@@ -23,7 +23,8 @@ Modules, each a spec in its docstring:
 * :mod:`.fluoro_time`: fluoroscopy time in minutes.
 * :mod:`.dose`: air kerma (mGy) and dose-area product (Gy·cm²).
 * :mod:`.documentation`: indication, images saved, separate report, stand-alone.
-* :mod:`.reader`: puts them together, applies the plausibility limits.
+* :mod:`.reader`: puts them together, applies the plausibility limits
+  (:mod:`fluorocode.domain.limits`, shared with the documentation rule).
 * :mod:`.facts`: the result types.
 
 ``Warning`` is exported as an alias of :class:`FactWarning` (the name the contract
@@ -32,7 +33,7 @@ discussion uses); inside the package the longer name avoids shadowing the builti
 
 from __future__ import annotations
 
-from fluorocode.extraction.facts import Evidence, FactWarning, NoteFacts
+from fluorocode.extraction.facts import Evidence, FactWarning, NoteFacts, WarningKind
 from fluorocode.extraction.reader import extract, extract_bytes
 from fluorocode.extraction.ruleset import Pattern, PatternSet, load_patterns
 
@@ -45,6 +46,7 @@ __all__ = [
     "Pattern",
     "PatternSet",
     "Warning",
+    "WarningKind",
     "extract",
     "extract_bytes",
     "load_patterns",

@@ -5,32 +5,52 @@ note cheap to search:
 
 * sentence boundaries are found once (a full stop, ``!``, ``?`` or ``;`` before white
   space, or a line break; common abbreviations such as "Dr." and "approx." do not end a
-  sentence) and looked up by bisection;
+  sentence) and looked up by bisection. A run of more than ``MAX_SENTENCE`` characters
+  without one is not a sentence: it is cut, at white space where it can be, into
+  pieces of at most ``MAX_SENTENCE`` (the longest sentence of the real notes is about
+  1,100 characters, so real notes are never cut). Such a cut bounds the search
+  windows, but it is not a boundary: a modifier still reaches across it, and the
+  readers that look around a position (modifiers, dose labels) look ``WIDEN``
+  characters across it (:meth:`Scan.widen`);
 * literals are found with ``str.find`` on a lower-cased copy of the note (a literal
-  with an upper-case letter is looked up case-sensitively in the note itself);
+  with an upper-case letter is looked up case-sensitively in the note itself), once
+  per note and only as far as a search needs (:mod:`._literals`);
 * a pattern with ``starts`` is tried (``regex.match``) only where one of them occurs,
   up to the end of that sentence;
 * a pattern with ``anchors`` is run only over the sentences that contain one; a
   pattern beginning with ``^`` is tried at the start of each line holding one;
 * the pattern data promises that every match begins with one of its ``starts`` /
   contains one of its ``anchors`` and stays inside one sentence, so the result is the
-  same as a search of the whole note, at a fraction of the cost. A literal so frequent
-  that it is everywhere falls back to an ordinary search;
+  same as a search of the whole note, at a fraction of the cost;
 * sentence windows never overlap, so every character is searched at most once per
-  pattern: the cost grows linearly with the length of the note;
-* at most ``MAX_HITS`` matches of one pattern are read (``Scan.truncated`` names the
-  patterns cut short), so a pathological note (a dose value repeated a million times)
-  costs regex time, not Python time. No real note comes near the limit.
+  pattern: the cost grows linearly with the length of the note.
+
+Bounded work (issue 11: a 5 MB note within 5x of one plain regex pass over it). A
+pathological note (a dose value repeated a million times, "fluoroscopy" on every line,
+5 MB without a full stop) must cost regex time in C, not Python time per occurrence,
+and never a full regex pass per pattern. So, per pattern and note:
+
+* at most ``MAX_HITS`` matches are read;
+* it is tried at no more than ``MAX_TRIES`` places (literal occurrences or lines);
+* the sentences it is run over total at most ``MAX_WINDOW`` characters.
+
+A pattern cut short by any of these is named in ``Scan.truncated`` (the reader turns
+that into a ``truncated`` warning): the part of the note after the cut was not read for
+it. No real note comes near these bounds (the largest is about 7,000 characters), so
+they change nothing for real notes; they only decide how much of a pathological one is
+read.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from itertools import compress
 
+from fluorocode.extraction._literals import MAX_TRIES, Literals, has_upper
 from fluorocode.extraction.ruleset import Compiled
 
 # The first item is a character set so that the engine can skip ahead quickly; the
@@ -45,10 +65,10 @@ _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 Span = tuple[int, int]
 
-MAX_HITS = 1000
-# A literal this frequent (occurrences per character) is everywhere: search the whole
-# text at once instead of trying it occurrence by occurrence.
-_DENSE = 1 / 48
+MAX_HITS = 1000  # matches read per pattern
+MAX_WINDOW = 100_000  # characters of sentences a pattern is run over
+MAX_SENTENCE = 2000  # characters; a longer run without a boundary is cut
+WIDEN = 400  # characters Scan.widen reaches across a cut (modifier scope is <= 200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +85,6 @@ class Hit:
         return self.start < other.end and other.start < self.end
 
 
-@cache
-def _has_upper(literal: str) -> bool:
-    return literal != literal.lower()
-
-
 class Scan:
     """One note prepared for searching (see the module docstring)."""
 
@@ -78,14 +93,16 @@ class Scan:
         low = text.lower()
         # str.lower() may lengthen a string (e.g. "İ"); offsets must stay aligned.
         self.low = low if len(low) == len(text) else text.translate(_ASCII_LOWER)
-        self._starts: list[int] = []  # where each boundary begins
-        self._ends: list[int] = []  # where the sentence after it begins
-        for m in _BOUNDARY.finditer(text):
-            self._starts.append(m.start())
-            self._ends.append(m.end())
-        self._windows: dict[tuple[str, ...], list[Span]] = {}
-        self._positions: dict[str, list[int]] = {}
-        self._dense_cap = max(16, int(len(text) * _DENSE))
+        # where each boundary begins; every boundary is one character long, so the
+        # sentence after it begins one character later
+        self._hard = [m.start() for m in _BOUNDARY.finditer(text)]
+        self._starts = _cut_long_runs(text, self._hard)
+        self._ends = list(map((1).__add__, self._starts))
+        self.cut = len(self._starts) != len(self._hard)  # a run was cut
+        self._soft = set(self._starts).difference(self._hard) if self.cut else set()
+        self._windows: dict[tuple[str, ...], tuple[list[Span], bool]] = {}
+        # offsets of a pattern literal: Literals.positions (see extraction._literals)
+        self.positions = Literals(text, self.low).positions
         self.truncated: set[str] = set()
 
     # --- sentences -------------------------------------------------------------------
@@ -114,45 +131,58 @@ class Scan:
         return self.sentence(pos)[0]
 
     def crosses_boundary(self, start: int, end: int) -> bool:
-        """True when ``text[start:end]`` holds a sentence boundary."""
-        i = bisect_left(self._starts, start)
-        return i < len(self._starts) and self._starts[i] < end
+        """True when ``text[start:end]`` holds a sentence boundary (not a mere cut)."""
+        i = bisect_left(self._hard, start)
+        return i < len(self._hard) and self._hard[i] < end
 
-    # --- literals and windows --------------------------------------------------------
-    def positions(self, literal: str) -> list[int]:
-        """Every offset where ``literal`` occurs (listing stops past a dense cap)."""
-        found = self._positions.get(literal)
-        if found is None:
-            hay = self.text if _has_upper(literal) else self.low
-            found = []
-            cap = self._dense_cap
-            i = hay.find(literal)
-            while i != -1 and len(found) <= cap:
-                found.append(i)
-                i = hay.find(literal, i + 1)
-            self._positions[literal] = found
-        return found
+    def widen(self, span: Span, chars: int = WIDEN) -> Span:
+        """``span`` reaching ``chars`` further across a cut, never across a boundary.
 
-    def windows(self, anchors: tuple[str, ...]) -> list[Span]:
-        """The sentences holding any of the anchors, merged, in order."""
-        cached = self._windows.get(anchors)
+        For the readers that look around a position (a mention's modifiers, a dose
+        value's labels): cutting a long run must not separate "without" from the
+        "fluoroscopy" after it. Without a cut in the note, ``span`` itself.
+        """
+        if not self.cut:
+            return span
+        start, end = span
+        hard = self._hard
+        i = bisect_left(hard, start) - 1
+        lo = hard[i] + 1 if i >= 0 else 0
+        j = bisect_left(hard, end)
+        hi = hard[j] if j < len(hard) else len(self.text)
+        return min(start, max(lo, start - chars)), max(end, min(hi, end + chars))
+
+    # --- windows ---------------------------------------------------------------------
+    def windows(
+        self, anchors: tuple[str, ...], upto: int | None = None
+    ) -> tuple[list[Span], bool]:
+        """The sentences holding any of the anchors (before ``upto``), merged, in order.
+
+        Returns:
+            The spans, and whether they were cut short (``MAX_TRIES`` anchors or
+            ``MAX_WINDOW`` characters).
+        """
+        cached = self._windows.get(anchors) if upto is None else None
         if cached is not None:
             return cached
-        positions = self._occurrences(anchors)
+        positions, cut = self._occurrences(anchors, upto)
         spans: list[Span] = []
-        if positions is None:
-            spans.append((0, len(self.text)))
-        else:
-            for pos in positions:
-                if spans and pos < spans[-1][1]:
-                    continue
-                start, end = self.sentence(pos)
-                if spans and start < spans[-1][1]:
-                    start = spans[-1][1]
-                if end > start:
-                    spans.append((start, end))
-        self._windows[anchors] = spans
-        return spans
+        size = 0
+        for pos in positions:
+            if spans and pos < spans[-1][1]:
+                continue
+            if size > MAX_WINDOW:
+                cut = True
+                break
+            start, end = self.sentence(pos)
+            if spans and start < spans[-1][1]:
+                start = spans[-1][1]
+            if end > start:
+                spans.append((start, end))
+                size += end - start
+        if upto is None:
+            self._windows[anchors] = (spans, cut)
+        return spans, cut
 
     # --- searching -------------------------------------------------------------------
     def find(
@@ -186,35 +216,69 @@ class Scan:
         """
         patterns = tuple(patterns)
         if within is not None:
+            size = 0
             for span in within:
+                if size > MAX_WINDOW:
+                    self.truncated.update(c.id for c in patterns)
+                    return None
+                size += span[1] - span[0]
                 hits = [h for c in patterns for h in self._in_window(c, *span, 1)]
                 if hits:
                     return min(hits, key=lambda h: (h.start, h.end))
             return None
-        hits = [h for c in patterns for h in self._search(c, None, limit=1)]
-        return min(hits, key=lambda h: (h.start, h.end), default=None)
+        # Each pattern is only looked for up to where the best match so far starts:
+        # once one pattern matches early, the others' literals are not looked up in
+        # the rest of the note.
+        best: Hit | None = None
+        for c in patterns:
+            bound = len(self.text) if best is None else best.start + 1
+            for h in self._search(c, None, limit=1, upto=bound):
+                if best is None or (h.start, h.end) < (best.start, best.end):
+                    best = h
+        return best
 
     def _search(
-        self, c: Compiled, within: list[Span] | None, limit: int = MAX_HITS
+        self,
+        c: Compiled,
+        within: list[Span] | None,
+        limit: int = MAX_HITS,
+        upto: int | None = None,
     ) -> list[Hit]:
+        """The pattern's matches in order, up to ``limit`` of them.
+
+        ``upto`` (without ``within``): only matches starting before it are asked
+        for; later ones may or may not be in the result.
+        """
         if within is not None:
             hits: list[Hit] = []
+            size = 0
             for start, end in within:
+                if size > MAX_WINDOW:
+                    self.truncated.add(c.id)
+                    break
+                size += end - start
                 hits.extend(self._in_window(c, start, end, limit - len(hits)))
                 if len(hits) >= limit:
                     break
             return hits
         p = c.pattern
         if p.starts:
-            occurrences = self._occurrences(p.starts)
-            if occurrences is not None:
-                return self._at(c, occurrences, None, limit)
+            occurrences, cut = self._occurrences(p.starts, upto)
+            hits = self._at(c, occurrences, None, limit)
         elif p.anchors and c.line_anchored:
-            occurrences = self._occurrences(p.anchors)
-            if occurrences is not None:
-                return self._at_lines(c, occurrences, limit)
-        spans = self.windows(p.anchors) if p.anchors else [(0, len(self.text))]
-        return self._finditer(c, spans, limit)
+            occurrences, cut = self._occurrences(p.anchors)
+            hits = self._at_lines(c, occurrences, limit)
+        elif p.anchors:
+            # a match holds its anchor, within one sentence (a cut can be crossed)
+            reach = None if upto is None else upto + MAX_SENTENCE + WIDEN
+            spans, cut = self.windows(p.anchors, reach)
+            hits = self._finditer(c, spans, limit)
+        else:
+            cut = False
+            hits = self._finditer(c, [(0, len(self.text))], limit)
+        if cut and len(hits) < limit:
+            self.truncated.add(c.id)
+        return hits
 
     def _in_window(self, c: Compiled, start: int, end: int, limit: int) -> list[Hit]:
         """Search one sentence span, looking its literals up inside it only."""
@@ -222,16 +286,19 @@ class Scan:
         if p.starts:
             occurrences: list[int] = []
             for literal in p.starts:
-                hay = self.text if _has_upper(literal) else self.low
+                hay = self.text if has_upper(literal) else self.low
                 i = hay.find(literal, start, end)
                 while i != -1:
                     occurrences.append(i)
                     i = hay.find(literal, i + 1, end)
             if len(occurrences) > 1:
                 occurrences = sorted(set(occurrences))
+            if len(occurrences) > MAX_TRIES:
+                self.truncated.add(c.id)
+                del occurrences[MAX_TRIES:]
             return self._at(c, occurrences, (start, end), limit)
         if p.anchors and not any(
-            (self.text if _has_upper(a) else self.low).find(a, start, end) != -1
+            (self.text if has_upper(a) else self.low).find(a, start, end) != -1
             for a in p.anchors
         ):
             return []
@@ -247,33 +314,53 @@ class Scan:
                         return hits
         return hits
 
-    def _occurrences(self, literals: tuple[str, ...]) -> list[int] | None:
-        """Sorted offsets of the literals; None when they are too frequent to list.
+    def _occurrences(
+        self, literals: tuple[str, ...], upto: int | None = None
+    ) -> tuple[list[int], bool]:
+        """Sorted offsets of the literals (before ``upto``), at most ``MAX_TRIES``.
 
-        Trying a pattern at each occurrence costs a Python call per occurrence; past
-        one occurrence per ``1 / _DENSE`` characters a plain regex pass is cheaper.
+        Returns:
+            The offsets, and whether the list was cut short (a literal listed only up
+            to ``MAX_TRIES + 1`` occurrences ends the merged list there).
         """
-        found: list[int] = []
-        for literal in literals:
-            positions = self.positions(literal)
-            found.extend(positions)
-            if len(found) > self._dense_cap:
-                return None
-        if len(literals) > 1:
+        n = len(self.text)
+        stop = n if upto is None or upto > n else upto
+        if len(literals) == 1:
+            found, complete_to = self.positions(literals[0], stop)
+        else:
+            found = []
+            complete_to = n
+            for literal in literals:
+                positions, done = self.positions(literal, stop)
+                found.extend(positions)
+                if done < complete_to:
+                    complete_to = done
             found = sorted(set(found))
-        return found
+        cut = complete_to < stop
+        if complete_to < n and found and found[-1] >= complete_to:
+            found = found[: bisect_left(found, complete_to)]
+        if len(found) > MAX_TRIES:
+            found = found[:MAX_TRIES]
+            cut = True
+        return found, cut
 
     def _at(
         self, c: Compiled, starts: list[int], window: Span | None, limit: int
     ) -> list[Hit]:
         """Try the pattern at each start offset, up to its sentence's (window's) end."""
         text = self.text
+        soft = self._soft
         hits: list[Hit] = []
         last_end = -1
         for pos in starts:
             if pos < last_end:
                 continue
-            end = window[1] if window is not None else self.sentence_end(pos)
+            if window is not None:
+                end = window[1]
+            else:
+                end = self.sentence_end(pos)
+                if end - 1 in soft:  # a match may run across a cut, not a boundary
+                    end = self.widen((pos, end))[1]
             m = c.regex.match(text, pos, end)
             if m and m.end() > pos:
                 hits.append(Hit(pos, m.end(), c.id, m))
@@ -300,6 +387,36 @@ class Scan:
                 if len(hits) >= limit:
                     break
         return hits
+
+
+def _cut_long_runs(text: str, starts: list[int]) -> list[int]:
+    """Boundary offsets with runs longer than ``MAX_SENTENCE`` cut (see the docstring).
+
+    A cut is a white-space character in the second half of the run's first
+    ``MAX_SENTENCE`` characters (the last one there), else the character that ends
+    them; it counts as a one-character boundary like the others.
+    """
+    edges = [-1, *starts, len(text)]
+    gaps = map(operator.sub, edges[1:], edges[:-1])
+    long = list(compress(range(len(edges) - 1), map((MAX_SENTENCE + 1).__lt__, gaps)))
+    if not long:
+        return starts
+    out: list[int] = []
+    done = 0
+    for i in long:
+        out.extend(starts[done:i])
+        done = i
+        run_start, run_end = edges[i] + 1, edges[i + 1]
+        while run_end - run_start > MAX_SENTENCE:
+            limit = run_start + MAX_SENTENCE
+            cut = max(
+                text.rfind(w, run_start + MAX_SENTENCE // 2, limit) for w in " \t"
+            )
+            cut = cut if cut != -1 else limit - 1
+            out.append(cut)
+            run_start = cut + 1
+    out.extend(starts[done:])
+    return out
 
 
 def without_overlaps(hits: list[Hit], blockers: list[Hit]) -> list[Hit]:

@@ -156,7 +156,7 @@ def iter_mentions(
 
 
 def _modifiers(scan: Scan, patterns: PatternSet, sentence: Span) -> list[Modifier]:
-    within = [sentence]
+    within = [scan.widen(sentence)]  # a cut in a long run is not a boundary
     pseudo = scan.find(patterns.of(Category.PSEUDO), within=within)
     out: list[Modifier] = []
     for category in _STRENGTH:

@@ -93,6 +93,15 @@ def read_flag(
     scan: Scan, patterns: PatternSet, positive: Category, negative: Category
 ) -> Finding | None:
     """True/False from positive and negative patterns; negatives mask positives."""
+    first = scan.first(patterns.of(positive))
+    if first is None:  # no positive: the first negative, if any
+        h = scan.first(patterns.of(negative))
+        return None if h is None else Finding(False, h.start, h.end, h.pattern)
+    # A negative that masks the first positive overlaps it, so lies in its sentence:
+    # when none does, that positive is the answer without reading the whole note.
+    around = [scan.widen(scan.sentence(first.start))]
+    if not any(n.overlaps(first) for n in scan.find(patterns.of(negative), around)):
+        return Finding(True, first.start, first.end, first.pattern)
     negatives = scan.find(patterns.of(negative))
     positives = without_overlaps(scan.find(patterns.of(positive)), negatives)
     if positives:

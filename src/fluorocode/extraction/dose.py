@@ -119,7 +119,7 @@ def _sentences(scan: Scan, values: list[Hit]) -> list[Span]:
     """Where labels can matter: each value's sentence, cut to its look-back/-ahead."""
     spans: list[Span] = []
     for v in values:
-        start, end = scan.sentence(v.start)
+        start, end = scan.widen(scan.sentence(v.start))
         start = max(start, v.start - _LOOKBACK - _LABEL_REACH)
         end = min(max(end, v.end), v.end + _LOOKAHEAD + _LABEL_REACH)
         if spans and start <= spans[-1][1]:
@@ -200,7 +200,8 @@ def _reading(
     value = sign * float(f"{value:.12g}")  # drop binary noise from unit factors
     # A label may sit inside the match ("Air kerma (mGy): 7"): look back from the number.
     value_at = m.start("value")
-    lo = max(scan.sentence_start(hit.start), value_at - _LOOKBACK)
+    sentence_start = scan.widen(scan.sentence(hit.start))[0]
+    lo = max(sentence_start, value_at - _LOOKBACK)
     is_total = labels.total_before(max(lo, value_at - 40), value_at)
     slash = m.groupdict().get("sep") == "/"
     if is_area:

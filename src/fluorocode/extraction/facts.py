@@ -11,18 +11,25 @@ Conventions:
 * ``None`` means "the note does not say", never zero. ``minutes=0.0`` is a statement.
 * Every non-null field has at least one :class:`Evidence` span; offsets are Python
   ``str`` indices into the text exactly as given, and ``text == note[start:end]``.
-* A value the note states but that is impossible (domain.md §5.4: negative, a time over
-  600 min, air kerma over 50,000 mGy, dose-area product over 10,000 Gy·cm²) is **not**
-  kept: its field stays ``None`` and a :class:`FactWarning` carries the value read and
-  where it was, so a checker can report "documented but invalid" rather than "missing".
+* A value the note states but that is impossible or implausible (the limits of
+  :mod:`fluorocode.domain.limits`, domain.md §5.4: negative, a time over 600 min, air
+  kerma over 50,000 mGy, dose-area product over 10,000 Gy·cm²) is **not** kept: its
+  field stays ``None`` and a :class:`FactWarning` of kind ``implausible`` carries the
+  value read and where it was, so a checker can report "documented but invalid" rather
+  than "missing".
+* Every warning has a stable :class:`WarningKind`. Only an ``implausible`` warning's
+  ``value`` is a value the note documents; a ``bound`` ("less than 1 minute") or an
+  ``other_value`` is not, and must never be taken for one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
-__all__ = ["Evidence", "FactWarning", "NoteFacts"]
+__all__ = ["Evidence", "FactWarning", "NoteFacts", "WarningKind"]
 
 FIELDS = (
     "fluoroscopy_used",
@@ -68,6 +75,17 @@ class Evidence:
         return out
 
 
+class WarningKind(Enum):
+    """What a warning is about; the values are stable (they are in the JSON output)."""
+
+    IMPLAUSIBLE = "implausible"  # a stated value refused: impossible or implausible
+    BOUND = "bound"  # only a bound is stated ("less than 1 minute"): not a value
+    OTHER_VALUE = "other_value"  # another, different value of the field, not kept
+    ASSUMED_UNIT = "assumed_unit"  # no unit written; a unit was assumed
+    SLASH_UNIT = "slash_unit"  # a DAP unit written with a slash, read as a product
+    TRUNCATED = "truncated"  # a pattern matched too often; only the first were read
+
+
 @dataclass(frozen=True, slots=True)
 class FactWarning:
     """Something a reader of the facts should know: a value not kept, or read oddly.
@@ -75,9 +93,11 @@ class FactWarning:
     Attributes:
         field: the NoteFacts field concerned, or ``"note"`` for the note as a whole.
         message: what happened, in plain words.
-        value: the (normalised) value read, when there was one.
+        value: the (normalised) number read, when there was one. It is a documented
+            value only for ``kind`` :attr:`WarningKind.IMPLAUSIBLE`.
         start: where it was read, when known.
         end: end of that span.
+        kind: what the warning is about (keyword-only).
     """
 
     field: str
@@ -85,11 +105,13 @@ class FactWarning:
     value: float | None = None
     start: int | None = None
     end: int | None = None
+    kind: WarningKind = dataclasses.field(kw_only=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON object: field, message, value, start, end."""
+        """A JSON object: field, kind, message, value, start, end."""
         return {
             "field": self.field,
+            "kind": self.kind.value,
             "message": self.message,
             "value": self.value,
             "start": self.start,

@@ -15,16 +15,21 @@ Order of work, and how the fields depend on each other:
    report and stand-alone (:mod:`.documentation`). A note that never names fluoroscopy
    says nothing about *its* indication, images or report.
 
-Plausibility (domain.md §5.4, limits from the pattern set's ``limits``): a negative
-value, a time over ``minutes_max``, an air kerma over ``air_kerma_mgy_max`` or a
-dose-area product over ``dose_area_product_gycm2_max`` is not kept. The field stays
-None and a warning carries the value and its span, so that a checker can tell
-"documented but implausible" from "not documented".
+Plausibility (domain.md §5.4): a value that :func:`fluorocode.domain.limits.judge`
+refuses (negative, a time over 600 min, an air kerma over 50,000 mGy, a dose-area
+product over 10,000 Gy·cm²) is not kept. The field stays None and an ``implausible``
+warning carries the value and its span, so that a checker can tell "documented but
+implausible" from "not documented". The limits are the documentation rule's too: they
+are defined once, in :mod:`fluorocode.domain.limits`.
+
+A time given only as a bound ("less than 1 minute") is not a value: the field stays
+None and a ``bound`` warning says so (its number is the bound, never a documented time).
 
 When a note states several values of one field, the one kept is named in
 :mod:`.fluoro_time` / :mod:`.dose`; up to ``_MAX_OTHERS`` of the others are reported in
-warnings (then one warning counts the rest). A pattern cut short at ``MAX_HITS``
-matches gives a warning whose field is ``"note"``.
+``other_value`` warnings (then one warning counts the rest). A pattern cut short at
+``MAX_HITS`` matches (or at the other bounds of :mod:`._text`) gives a ``truncated``
+warning whose field is ``"note"``.
 
 Deterministic and offline; the patterns are compiled once per process.
 """
@@ -34,7 +39,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from fluorocode.domain.limits import judge
 from fluorocode.errors import ExtractionError
+from fluorocode.extraction._literals import MAX_TRIES
 from fluorocode.extraction._text import MAX_HITS, Scan, Span
 from fluorocode.extraction.context import (
     Mention,
@@ -51,18 +58,13 @@ from fluorocode.extraction.documentation import (
     read_standalone,
 )
 from fluorocode.extraction.dose import DoseKind, DoseReading, choose_dose, read_doses
-from fluorocode.extraction.facts import Evidence, FactWarning, NoteFacts
+from fluorocode.extraction.facts import Evidence, FactWarning, NoteFacts, WarningKind
 from fluorocode.extraction.fluoro_time import TimeReading, choose_time, read_times
 from fluorocode.extraction.ruleset import Category, PatternSet, load_patterns
 
 __all__ = ["extract", "extract_bytes"]
 
 _MAX_OTHERS = 3
-_LIMIT_KEY = {
-    "minutes": "minutes_max",
-    DoseKind.AIR_KERMA.value: "air_kerma_mgy_max",
-    DoseKind.DOSE_AREA_PRODUCT.value: "dose_area_product_gycm2_max",
-}
 
 
 @dataclass
@@ -82,13 +84,14 @@ class _Draft:
 
     def warn(
         self,
+        kind: WarningKind,
         name: str,
         message: str,
         value: float | None = None,
         span: tuple[int, int] | None = None,
     ) -> None:
         start, end = span if span else (None, None)
-        self.warnings.append(FactWarning(name, message, value, start, end))
+        self.warnings.append(FactWarning(name, message, value, start, end, kind=kind))
 
 
 def extract(text: str, patterns: PatternSet | None = None) -> NoteFacts:
@@ -116,18 +119,20 @@ def extract(text: str, patterns: PatternSet | None = None) -> NoteFacts:
     scan = Scan(text)
     draft = _Draft(text)
     targets = find_targets(scan, ps)
-    time = _keep_time(draft, read_times(scan, ps), ps)
+    time = _keep_time(draft, read_times(scan, ps))
     doses = read_doses(scan, ps, mentions_fluoroscopy=bool(targets))
-    dose_kept = [_keep_dose(draft, doses, kind, ps) for kind in DoseKind]
+    dose_kept = [_keep_dose(draft, doses, kind) for kind in DoseKind]
     mentions = iter_mentions(scan, ps, targets)
     used = _fluoroscopy_used(draft, mentions, time, [d for d in dose_kept if d])
     if used is not None:
         _documentation(draft, scan, ps, used, sentences_of(scan, targets))
     if scan.truncated:
         draft.warn(
+            WarningKind.TRUNCATED,
             "note",
-            f"more than {MAX_HITS} matches of a pattern; only the first were read "
-            f"({', '.join(sorted(scan.truncated))})",
+            f"some patterns matched more than {MAX_HITS} times or had more than "
+            f"{MAX_TRIES} places to try; only the first part of the note was read "
+            f"for them ({', '.join(sorted(scan.truncated))})",
         )
     return _facts(draft)
 
@@ -155,19 +160,14 @@ def _is_bytes(value: object) -> bool:
     return isinstance(value, bytes | bytearray | memoryview)
 
 
-def _plausible(
-    draft: _Draft, name: str, value: float, span: tuple[int, int], ps: PatternSet
-) -> bool:
-    limit = ps.limits[_LIMIT_KEY[name]]
-    if value < 0:
+def _plausible(draft: _Draft, name: str, value: float, span: tuple[int, int]) -> bool:
+    """False (with an ``implausible`` warning) for a value the limits refuse."""
+    judgement = judge(name, value)
+    if judgement.refused:
         draft.warn(
-            name, f"negative value {value:g} is impossible; not kept", value, span
-        )
-        return False
-    if value > limit:
-        draft.warn(
+            WarningKind.IMPLAUSIBLE,
             name,
-            f"value {value:g} is over the plausible limit {limit:g}; not kept",
+            f"{judgement.reason} ({judgement.verdict.value}); not kept",
             value,
             span,
         )
@@ -175,9 +175,7 @@ def _plausible(
     return True
 
 
-def _keep_time(
-    draft: _Draft, readings: list[TimeReading], ps: PatternSet
-) -> TimeReading | None:
+def _keep_time(draft: _Draft, readings: list[TimeReading]) -> TimeReading | None:
     chosen = choose_time(readings)
     if chosen is None:
         return None
@@ -190,22 +188,29 @@ def _keep_time(
     _warn_others(draft, "minutes", others, f"{chosen.minutes:g} min")
     if chosen.bound is not None:
         draft.warn(
+            WarningKind.BOUND,
             "minutes",
             f"only a bound is stated ({chosen.bound} {chosen.minutes:g} min); not kept",
             chosen.minutes,
             span,
         )
         return chosen
-    if not _plausible(draft, "minutes", chosen.minutes, span, ps):
+    if not _plausible(draft, "minutes", chosen.minutes, span):
         return chosen
     if chosen.unit_assumed:
-        draft.warn("minutes", "no unit written; read as minutes", chosen.minutes, span)
+        draft.warn(
+            WarningKind.ASSUMED_UNIT,
+            "minutes",
+            "no unit written; read as minutes",
+            chosen.minutes,
+            span,
+        )
     draft.keep("minutes", chosen.minutes, *span, chosen.hit.pattern)
     return chosen
 
 
 def _keep_dose(
-    draft: _Draft, readings: list[DoseReading], kind: DoseKind, ps: PatternSet
+    draft: _Draft, readings: list[DoseReading], kind: DoseKind
 ) -> DoseReading | None:
     chosen = choose_dose(readings, kind)
     if chosen is None:
@@ -218,11 +223,15 @@ def _keep_dose(
         if r.kind is kind and r is not chosen and r.value != chosen.value
     ]
     _warn_others(draft, name, others, f"{chosen.value:g}")
-    if not _plausible(draft, name, chosen.value, span, ps):
+    if not _plausible(draft, name, chosen.value, span):
         return None
     if chosen.slash_as_product:
         draft.warn(
-            name, f"unit written with a slash; read as {chosen.unit}", None, span
+            WarningKind.SLASH_UNIT,
+            name,
+            f"unit written with a slash; read as {chosen.unit}",
+            None,
+            span,
         )
     draft.keep(name, chosen.value, *span, chosen.hit.pattern)
     return chosen
@@ -233,10 +242,18 @@ def _warn_others(
 ) -> None:
     for value, span in others[:_MAX_OTHERS]:
         draft.warn(
-            name, f"another value ({value:g}) is also stated; kept {kept}", value, span
+            WarningKind.OTHER_VALUE,
+            name,
+            f"another value ({value:g}) is also stated; kept {kept}",
+            value,
+            span,
         )
     if len(others) > _MAX_OTHERS:
-        draft.warn(name, f"{len(others) - _MAX_OTHERS} more different values stated")
+        draft.warn(
+            WarningKind.OTHER_VALUE,
+            name,
+            f"{len(others) - _MAX_OTHERS} more different values stated",
+        )
 
 
 def _fluoroscopy_used(

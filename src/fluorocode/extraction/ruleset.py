@@ -11,7 +11,6 @@ Document shape (every key is checked; unknown keys are rejected and listed)::
     {
       "version": "1",                      required, str
       "description": "...",                optional, str
-      "limits": {"minutes_max": 600, ...}, required, the plausibility limits (LIMIT_KEYS)
       "unit_words": {"milli": "m", ...},   optional, spelled-out unit prefixes -> symbols
       "definitions": {"NUM": "...", ...},  optional, reusable regex fragments
       "patterns": [                        required, non-empty list
@@ -24,6 +23,12 @@ Document shape (every key is checked; unknown keys are rejected and listed)::
          "case_sensitive": true}           optional, default false
       ]
     }
+
+The document holds phrases only. The plausibility limits it once carried (a ``limits``
+object) are policy shared with the documentation rule and live in
+:mod:`fluorocode.domain.limits`; a document that still has ``limits`` is refused (the
+error says where they went). The format's ``version`` did not change: no packaged set
+needed more than dropping the key.
 
 ``{NAME}`` inside a regex (upper-case letters, digits and underscores) is replaced by
 ``(?:definition)``; a definition may use the definitions listed before it. Every regex is
@@ -77,7 +82,6 @@ from fluorocode.extraction.pattern import (
 )
 
 __all__ = [
-    "LIMIT_KEYS",
     "Category",
     "Direction",
     "Pattern",
@@ -87,13 +91,8 @@ __all__ = [
 
 DEFAULT_VERSION = "v1"
 
-LIMIT_KEYS = frozenset(
-    {"minutes_max", "air_kerma_mgy_max", "dose_area_product_gycm2_max"}
-)
-
-
 _SET_KEYS = frozenset(
-    {"version", "description", "limits", "unit_words", "definitions", "patterns"}
+    {"version", "description", "unit_words", "definitions", "patterns"}
 )
 _MACRO = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
@@ -125,7 +124,6 @@ class PatternSet:
     """
 
     version: str
-    limits: dict[str, float]
     patterns: tuple[Pattern, ...]
     definitions: dict[str, str] = field(default_factory=dict)
     unit_words: dict[str, str] = field(default_factory=dict)
@@ -145,10 +143,6 @@ class PatternSet:
             compiled = _compile(pattern, expanded)
             by_category[pattern.category].append(Compiled(pattern, compiled))
         self._compiled.update({c: tuple(v) for c, v in by_category.items()})
-        unknown = sorted(set(self.limits) - LIMIT_KEYS)
-        missing = sorted(LIMIT_KEYS - set(self.limits))
-        if unknown or missing:
-            raise ConfigError(f"limits: unknown keys {unknown}, missing keys {missing}")
 
     def of(self, category: Category) -> tuple[Compiled, ...]:
         """The compiled patterns of one category, in document order."""
@@ -165,8 +159,13 @@ class PatternSet:
             raise ConfigError("a pattern set must be a JSON object")
         unknown = sorted(set(data) - _SET_KEYS)
         if unknown:
-            raise ConfigError(f"pattern set: unknown keys {unknown}")
-        missing = sorted({"version", "limits", "patterns"} - set(data))
+            moved = (
+                " (the plausibility limits live in fluorocode.domain.limits)"
+                if "limits" in unknown
+                else ""
+            )
+            raise ConfigError(f"pattern set: unknown keys {unknown}{moved}")
+        missing = sorted({"version", "patterns"} - set(data))
         if missing:
             raise ConfigError(f"pattern set: missing keys {missing}")
         if not isinstance(data["version"], str) or not data["version"]:
@@ -174,11 +173,9 @@ class PatternSet:
         patterns = data["patterns"]
         if not isinstance(patterns, list) or not patterns:
             raise ConfigError("pattern set: 'patterns' must be a non-empty list")
-        limits = _str_map(data["limits"], "limits", (int, float))
         return cls(
             version=data["version"],
             description=_str_or_empty(data.get("description"), "description"),
-            limits={k: float(v) for k, v in limits.items()},
             unit_words=_str_map(data.get("unit_words", {}), "unit_words", (str,)),
             definitions=_str_map(data.get("definitions", {}), "definitions", (str,)),
             patterns=tuple(Pattern.from_dict(p) for p in patterns),
@@ -189,17 +186,12 @@ class PatternSet:
         out: dict[str, Any] = {"version": self.version}
         if self.description:
             out["description"] = self.description
-        out["limits"] = {k: _plain_number(v) for k, v in self.limits.items()}
         if self.unit_words:
             out["unit_words"] = dict(self.unit_words)
         if self.definitions:
             out["definitions"] = dict(self.definitions)
         out["patterns"] = [p.to_dict() for p in self.patterns]
         return out
-
-
-def _plain_number(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
 
 
 def _str_or_empty(value: Any, key: str) -> str:

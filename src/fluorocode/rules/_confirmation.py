@@ -70,9 +70,15 @@ def apply(outcome: Outcome, line: LineState, decision: Decision, partner: str) -
 def next_step(decision: Decision) -> str:
     """The plain-words instruction that ends a finding's message."""
     if decision.answer == "not asked":
-        return "Hold 76000 and ask the provider to confirm a distinct indication."
+        return (
+            "76000 is billable here only if the provider confirms a distinct indication, "
+            "which has not been asked yet."
+        )
     if decision.answer == "denied":
-        return "The provider said it had no distinct indication: leave 76000 off the claim."
+        return "The provider said it had no distinct indication: 76000 is not billable."
     if decision.modifier:
-        return f"Confirmed distinct indication: append {decision.modifier} to 76000."
-    return "Confirmed distinct indication; the line already carries a PTP-associated modifier."
+        return f"The provider confirmed a distinct indication: {decision.modifier} is added."
+    return (
+        "The provider confirmed a distinct indication, and the line already carries a "
+        "PTP-associated modifier."
+    )

@@ -7,19 +7,28 @@ them (``tests/test_docs.py`` keeps it current).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from fluorocode.domain.claim import Encounter
 from fluorocode.domain.edits import EditLookup, PtpEdit, Table
 from fluorocode.domain.findings import Action, Finding, Prompt, Suggestion
+from fluorocode.rules.policy import fluoro_policy
 
-#: The fluoroscopy code this project guards, and its family (design.md, decision table).
+#: The fluoroscopy code this project guards (design.md, decision table).
 FLUORO = "76000"
 FLUORO_DELETED = "76001"
-GUIDANCE_CODES = frozenset({"77001", "77002", "77003"})
-FLUORO_FAMILY = frozenset({FLUORO, FLUORO_DELETED}) | GUIDANCE_CODES
+
+
+def guidance_codes() -> frozenset[str]:
+    """77001, 77002, 77003: listed once, in ``rules/policy/fluoroscopy.toml``."""
+    return fluoro_policy().guidance_codes
+
+
+def fluoro_family() -> frozenset[str]:
+    """76000, 76001 and the guidance codes."""
+    return frozenset({FLUORO, FLUORO_DELETED}) | guidance_codes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,13 @@ class RuleContext:
 
     def lines_with(self, code: str) -> list[LineState]:
         return [line for line in self.lines if line.code == code]
+
+    def lines_by_code(self) -> dict[str, list[LineState]]:
+        """Every line, by its code (in line order)."""
+        out: dict[str, list[LineState]] = {}
+        for line in self.lines:
+            out.setdefault(line.code, []).append(line)
+        return out
 
     def claim_edits(self) -> list[PtpEdit]:
         """In-force PTP rows whose two codes are both billed on this claim."""
@@ -101,6 +117,23 @@ class Rule(Protocol):
     emits: ClassVar[tuple[str, ...]]
 
     def evaluate(self, ctx: RuleContext) -> Outcome: ...
+
+
+#: How many line numbers a message names before it says "and N more" (the finding's
+#: ``lines`` always lists them all): messages stay short however long the claim.
+SHOWN_LINES = 5
+
+
+def line_refs(indices: Iterable[int]) -> str:
+    """``line 3``, ``lines 1, 3 and 5``, ``lines 1, 3, 5, 7, 9 and 40 more``."""
+    ordered = sorted(set(indices))
+    if len(ordered) == 1:
+        return f"line {ordered[0]}"
+    shown = ", ".join(str(i) for i in ordered[:SHOWN_LINES])
+    if len(ordered) > SHOWN_LINES:
+        return f"lines {shown} and {len(ordered) - SHOWN_LINES} more"
+    head, _, last = shown.rpartition(", ")
+    return f"lines {head} and {last}"
 
 
 def edition_evidence(ctx: RuleContext, table: Table) -> dict[str, Any]:

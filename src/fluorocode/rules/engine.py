@@ -1,15 +1,24 @@
 """The engine: run every rule in decision-table order and merge what they decide.
 
-Order (design.md): edition, code validity, PTP, integral fluoroscopy, guidance codes,
-add-on codes, documentation, modifier 26, MUE, the note. Each rule sees the decisions of
-the rules before it; actions merge by precedence remove > hold > modify > keep.
+Order (design.md): edition, known codes, code validity, PTP, integral fluoroscopy,
+guidance codes, add-on codes, documentation, modifier 26, MUE, the note, and last the
+four-modifier limit. Each rule sees the decisions of the rules before it; actions merge
+by precedence remove > hold > modify > keep.
 
-A rule that raises does not stop the check: its failure becomes an ``error`` finding
-(never a pass) and the other rules still run.
+An edition answers a claim only with the tables it needs: without the PTP table of the
+claim type, or for a date of service before that table's first edit, the report is
+``no_data`` and says why, and no rule runs (no rule could say anything true).
+
+A rule that raises does not stop the check: its failure becomes an
+``engine.rule-error`` finding (status ``error``, never a pass) naming the rule, it is
+logged by type and place (never by message, which may quote the claim), and the other
+rules still run.
 """
 
 from __future__ import annotations
 
+import logging
+import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -22,7 +31,6 @@ from fluorocode.domain.findings import (
     Finding,
     LineResult,
     Prompt,
-    PromptKind,
     Report,
     ReportStatus,
     Status,
@@ -30,6 +38,8 @@ from fluorocode.domain.findings import (
     report_status,
 )
 from fluorocode.rules.base import FLUORO, LineState, Outcome, Rule, RuleContext
+from fluorocode.rules.cl01_known_codes import KnownCodesRule
+from fluorocode.rules.cl02_modifier_limit import ModifierLimitRule
 from fluorocode.rules.ed01_edition import DemoEditionRule
 from fluorocode.rules.fl01_code_deleted import CodeDeletedRule
 from fluorocode.rules.fl02_integral import IntegralRule
@@ -41,8 +51,11 @@ from fluorocode.rules.nc01_ptp import PtpRule
 from fluorocode.rules.nc02_mue import MueRule
 from fluorocode.rules.nc03_aoc import AddOnRule
 
+log = logging.getLogger("fluorocode.rules")
+
 RULES: tuple[Rule, ...] = (
     DemoEditionRule(),
+    KnownCodesRule(),
     CodeDeletedRule(),
     PtpRule(),
     IntegralRule(),
@@ -52,7 +65,10 @@ RULES: tuple[Rule, ...] = (
     Modifier26Rule(),
     MueRule(),
     NoteRule(),
+    ModifierLimitRule(),
 )
+
+NO_DATA_CITATION = "CMS NCCI edit files: an edition answers only what its tables cover"
 
 _TABLES = {
     ClaimType.PROFESSIONAL: (
@@ -89,10 +105,30 @@ def no_edition_report(encounter: Encounter, why: str) -> Report:
         LineResult(i, line.code, line.modifiers, line.units, Action.KEEP)
         for i, line in enumerate(encounter.lines)
     )
-    finding = Finding(
-        "edition.no-data", Status.NO_DATA, (), why, {}, "design.md, Editions"
-    )
+    finding = Finding("edition.no-data", Status.NO_DATA, (), why, {}, NO_DATA_CITATION)
     return Report(encounter.id, ReportStatus.NO_DATA, None, lines, (finding,))
+
+
+def _coverage_gap(encounter: Encounter, edits: EditLookup, table: Table) -> str | None:
+    """Why this edition cannot answer this claim at all, or None when it can."""
+    info = edits.info
+    name = f"The {info.program.value} {info.quarter} edition"
+    if not edits.has_table(table):
+        held = ", ".join(sorted(info.tables)) or "no tables"
+        return (
+            f"{name} has no {table.value} table (it holds {held}), so a "
+            f"{encounter.claim_type.value} claim cannot be checked against it. Import the "
+            "CMS PTP files of this quarter (fluorocode editions import)."
+        )
+    first = edits.first_effective(table)
+    dos = encounter.date_of_service
+    if first is not None and dos < first:
+        return (
+            f"The date of service {dos.isoformat()} is before the first edit of {name}'s "
+            f"{table.value} table ({first.isoformat()}): it has no data for that date, "
+            "and the claim was not checked."
+        )
+    return None
 
 
 def evaluate(
@@ -100,20 +136,11 @@ def evaluate(
 ) -> Report:
     """Check one encounter against one edition."""
     ptp_table, mue_table, _ = _TABLES[encounter.claim_type]
+    gap = _coverage_gap(encounter, edits, ptp_table)
+    if gap is not None:
+        return no_edition_report(encounter, gap)
     edition = edition_block(edits, encounter.claim_type)
     findings: list[Finding] = []
-    if not edits.has_table(ptp_table):
-        findings.append(
-            Finding(
-                "ptp.bundled",
-                Status.NO_DATA,
-                (),
-                f"The edition has no {ptp_table.value} table, so no PTP edit was checked. "
-                "Import the CMS PTP files of this quarter.",
-                {"edition": edition},
-                "CMS NCCI PTP edits",
-            )
-        )
     dos = encounter.date_of_service
     rows = edits.ptp_among(ptp_table, (*encounter.codes, FLUORO))
     in_force = tuple(r for r in rows if r.in_force(dos))
@@ -121,64 +148,25 @@ def evaluate(
         LineState(i, ln.code, ln.modifiers, ln.units, Action.KEEP)
         for i, ln in enumerate(encounter.lines)
     ]
-    prompts: list[Prompt] = []
+    prompts: dict[tuple[str, int], Prompt] = {}
     suggestions: list[Suggestion] = []
     ctx = RuleContext(
         encounter, edits, ptp_table, mue_table, in_force, tuple(states), edition, {}
     )
     for rule in rules:
-        if len(ctx.lines) != len(states) or any(
-            a is not b for a, b in zip(ctx.lines, states, strict=True)
-        ):
-            ctx = replace(ctx, lines=tuple(states))  # the next rule sees the decisions
         try:
             outcome = rule.evaluate(ctx)
         except Exception as exc:  # contain a rule's crash: report it, never pass it
-            findings.append(
-                Finding(
-                    rule.name,
-                    Status.ERROR,
-                    (),
-                    f"Rule {rule.code} could not run ({type(exc).__name__}); the claim was "
-                    "not fully checked.",
-                    {},
-                    "",
-                )
-            )
+            findings.append(_rule_error(rule, exc))
             continue
-        states = _merge(states, outcome)
+        merged = _merge(states, outcome)
+        if merged is not None:
+            states = merged
+            ctx = replace(ctx, lines=tuple(states))  # the next rule sees the decisions
         findings.extend(outcome.findings)
-        prompts.extend(
-            p
-            for p in outcome.prompts
-            if all((q.kind, q.line) != (p.kind, p.line) for q in prompts)
-        )
+        for p in outcome.prompts:
+            prompts.setdefault((p.kind.value, p.line), p)
         suggestions.extend(outcome.suggestions)
-    for s in states:
-        if len(s.modifiers) > 4:  # a claim line carries four modifiers at most
-            states[s.index] = replace(s, action=max(s.action, Action.HOLD, key=_rank))
-            prompts.append(
-                Prompt(
-                    PromptKind.CONFIRM_DISTINCT_SERVICE,
-                    s.index,
-                    f"Line {s.index} ({s.code}) would carry {len(s.modifiers)} modifiers "
-                    f"({', '.join(s.modifiers)}). Which four does the record support? "
-                    "Split the line or drop the ones it does not.",
-                    options=s.modifiers,
-                )
-            )
-            findings.append(
-                Finding(
-                    "claim.modifier-limit",
-                    Status.FAIL,
-                    (s.index,),
-                    f"Line {s.index} would need {len(s.modifiers)} modifiers "
-                    f"({', '.join(s.modifiers)}); a claim line carries four. Review which "
-                    "ones the record supports.",
-                    {},
-                    "CMS-1500 / 837P: four modifiers per line",
-                )
-            )
     removed = {s.index for s in states if s.action is Action.REMOVE}
     lines = tuple(
         LineResult(s.index, s.code, s.modifiers, s.units, s.action) for s in states
@@ -190,43 +178,58 @@ def evaluate(
         edition=edition,
         lines=lines,
         findings=final_findings,
-        prompts=tuple(p for p in prompts if p.line not in removed),
+        prompts=tuple(p for p in prompts.values() if p.line not in removed),
         suggestions=tuple(suggestions),
     )
 
 
-def _merge(states: list[LineState], outcome: Outcome) -> list[LineState]:
-    if not (
-        outcome.actions
-        or outcome.add_modifiers
-        or outcome.drop_modifiers
-        or outcome.units
-    ):
-        return states
+def _rule_error(rule: Rule, exc: Exception) -> Finding:
+    """The ``engine.rule-error`` finding of a crashed rule, logged without the message."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1:]
+    place = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
+    log.error(
+        "rule %s (%s) could not run: %s at %s",
+        rule.code,
+        rule.name,
+        type(exc).__name__,
+        place,
+    )
+    return Finding(
+        "engine.rule-error",
+        Status.ERROR,
+        (),
+        f"Rule {rule.code} ({rule.name}) could not run ({type(exc).__name__}); the claim "
+        "was not fully checked.",
+        {"rule": rule.code, "name": rule.name, "error": type(exc).__name__},
+        "fluorocode engine: a rule that cannot run is never a pass",
+    )
+
+
+def _merge(states: list[LineState], outcome: Outcome) -> list[LineState] | None:
+    """The lines after ``outcome``'s decisions, or None when it changed none of them."""
     touched = (
         outcome.actions.keys()
         | outcome.add_modifiers.keys()
         | outcome.drop_modifiers.keys()
         | outcome.units.keys()
     )
-    if not touched:
-        return states
-    merged = list(states)
+    merged: list[LineState] | None = None
     for i in touched:
         s = states[i]
-        drop = set(outcome.drop_modifiers.get(i, ()))
-        mods = tuple(m for m in s.modifiers if m not in drop)
+        drop = outcome.drop_modifiers.get(i, ())
+        mods = tuple(m for m in s.modifiers if m not in drop) if drop else s.modifiers
         for m in outcome.add_modifiers.get(i, ()):
             if m not in mods:
                 # a pricing modifier (26, TC) goes first, as claim forms expect
                 mods = (m, *mods) if m in PRICING_MODIFIERS else (*mods, m)
         units = outcome.units.get(i, s.units)
-        action = max(s.action, outcome.actions.get(i, Action.KEEP), key=_rank)
+        action = outcome.actions.get(i, Action.KEEP)
+        if action.rank < s.action.rank:
+            action = s.action
         if (mods != s.modifiers or units != s.units) and action is Action.KEEP:
             action = Action.MODIFY
-        merged[i] = replace(s, modifiers=mods, units=units, action=action)
+        if (mods, units, action) != (s.modifiers, s.units, s.action):
+            if merged is None:
+                merged = list(states)
+            merged[i] = LineState(i, s.code, mods, units, action)
     return merged
-
-
-def _rank(action: Action) -> int:
-    return action.rank

@@ -51,7 +51,7 @@ class CodeDeletedRule:
                         "replacement": deleted.replacement,
                         "source": deleted.source,
                     },
-                    "CMS NCCI PTP history and PFS (domain.md §0.1)",
+                    "CMS NCCI PTP history (every 76001 edit ends 2018-12-31); CMS PFS 2019",
                 )
             )
         return out

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from fluorocode.domain.codes import ANATOMIC_MODIFIERS
 from fluorocode.domain.findings import Finding
 from fluorocode.rules import _confirmation
-from fluorocode.rules.base import FLUORO, Outcome, RuleContext
-from fluorocode.rules.policy import fluoro_policy
+from fluorocode.rules.base import FLUORO, LineState, Outcome, RuleContext, line_refs
+from fluorocode.rules.policy import Family, fluoro_policy
 
 CITATION = "CPT separate-procedure rule; NCCI Policy Manual ch. I and the chapter of the family"
 
@@ -43,45 +44,55 @@ class IntegralRule:
         out = Outcome()
         policy = fluoro_policy()
         decided = {e.column1 for e in ctx.claim_edits() if e.column2 == FLUORO}
+        if any(line.code in decided for line in ctx.lines):
+            return out  # a PTP edit decided 76000 (NC01 speaks for it)
+        hosts = [
+            (line, family)
+            for line in ctx.lines
+            if line.code != FLUORO
+            and (family := policy.integral_family(line.code)) is not None
+        ]
+        if not hosts:
+            return out
+        host, family = hosts[0]
+        answer = ctx.encounter.documentation.distinct_indication
+        partner = f"{host.code} on {line_refs([host.index])}"
+        # one finding per decision, naming every 76000 line it concerns
+        groups: dict[_confirmation.Decision, list[int]] = {}
         for line in ctx.lines_with(FLUORO):
-            if any(
-                other.code in decided
-                for other in ctx.lines
-                if other.index != line.index
-            ):
-                continue
-            hosts = [
-                (other, family)
-                for other in ctx.lines
-                if other.index != line.index
-                and (family := policy.integral_family(other.code)) is not None
-            ]
-            if not hosts:
-                continue
-            host, family = hosts[0]
-            answer = ctx.encounter.documentation.distinct_indication
             # the X modifier is needed if any host shares the line's anatomic site
-            decisions = [_confirmation.decide(line, h, answer) for h, _ in hosts]
+            decisions = [
+                _confirmation.decide(line, h, answer) for h in _host_variants(hosts)
+            ]
             decision = next((d for d in decisions if d.modifier), decisions[0])
-            _confirmation.apply(
-                out, line, decision, partner=f"{host.code} on line {host.index}"
-            )
+            _confirmation.apply(out, line, decision, partner=partner)
+            groups.setdefault(decision, []).append(line.index)
+        others = sorted({h.code for h, _ in hosts} - {host.code})
+        for decision, fluoro_lines in groups.items():
             out.findings.append(
                 Finding(
                     "fluoro.integral",
                     decision.status,
-                    (host.index, line.index),
-                    f"No NCCI PTP edit pairs 76000 (line {line.index}) with {host.code} "
-                    f"(line {host.index}), but fluoroscopy is part of {family.name} and is not "
-                    "separately billable when it guided or checked that service. "
-                    + _confirmation.next_step(decision),
+                    (host.index, *fluoro_lines),
+                    f"No NCCI PTP edit pairs 76000 ({line_refs(fluoro_lines)}) with "
+                    f"{host.code} ({line_refs([host.index])}), but fluoroscopy is part of "
+                    f"{family.name} and is not separately billable when it guided or "
+                    "checked that service. " + _confirmation.next_step(decision),
                     {
                         "service": host.code,
                         "family": family.name,
                         "family_source": family.source,
-                        "other_services": [h.code for h, _ in hosts[1:]],
+                        "other_services": others,
                     },
                     CITATION,
                 )
             )
         return out
+
+
+def _host_variants(hosts: list[tuple[LineState, Family]]) -> list[LineState]:
+    """One host line per set of anatomic modifiers: all a decision depends on."""
+    seen: dict[frozenset[str], LineState] = {}
+    for line, _ in hosts:
+        seen.setdefault(frozenset(line.modifiers) & ANATOMIC_MODIFIERS, line)
+    return list(seen.values())

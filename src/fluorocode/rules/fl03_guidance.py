@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fluorocode.domain.findings import Action, Finding, Status, Suggestion
-from fluorocode.rules.base import FLUORO, GUIDANCE_CODES, Outcome, RuleContext
+from fluorocode.rules.base import FLUORO, Outcome, RuleContext
 from fluorocode.rules.policy import fluoro_policy
 
 CITATION = "CPT guidance-code instructions; NCCI Policy Manual ch. IX; CMS AOC file"
@@ -43,7 +43,7 @@ class GuidanceCodeRule:
             ln for ln in ctx.lines if ln.code in policy.imaging_included.members
         ]
         for line in ctx.lines:
-            if line.code in GUIDANCE_CODES and included:
+            if line.code in policy.guidance and included:
                 host = included[0]
                 out.act(line.index, Action.REMOVE)
                 out.findings.append(
@@ -66,8 +66,10 @@ class GuidanceCodeRule:
             return out
         dos = ctx.encounter.date_of_service
         codes = {ln.code: ln for ln in ctx.lines}
+        replacing = [g for g in policy.guidance.values() if g.replaces_76000]
         for fluoro in ctx.lines_with(FLUORO):
-            for addon in ("77002", "77003"):
+            for guidance in replacing:
+                addon = guidance.code
                 if addon in codes:
                     continue
                 rows = [
@@ -78,7 +80,7 @@ class GuidanceCodeRule:
                 if not rows:
                     continue
                 primary = codes[rows[0].primary]
-                what = policy.guidance[addon]
+                what = guidance.purpose
                 out.act(fluoro.index, Action.HOLD)
                 out.suggestions.append(
                     Suggestion(

@@ -4,7 +4,8 @@
 cumulative air kerma or kerma-area product to be recorded; a separately reported 76000
 needs its own indication, a permanent image record and a separate signed report for the
 professional component (IOM 100-04 ch. 13 "interpretation includes a written report"
-[S14]; [S7, S8]). Plausibility ranges are the design choices of domain.md §5.4.
+[S14]; [S7, S8]). Plausibility ranges are the design choices of domain.md §5.4, defined
+once in ``fluorocode.domain.limits`` (the note reader uses the same ones).
 
 **Fails when:** a 76000 line that is not removed lacks any of: the indication, the
 fluoroscopy time in minutes, a dose (air kerma and/or dose-area product), and on
@@ -31,19 +32,20 @@ from typing import Any, ClassVar
 from fluorocode.domain.claim import FluoroDocumentation
 from fluorocode.domain.codes import ClaimType
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
+from fluorocode.domain.limits import (
+    AIR_KERMA_MGY,
+    DOSE_AREA_PRODUCT_GYCM2,
+    MINUTES,
+    Limit,
+    Verdict,
+    judge,
+)
 from fluorocode.rules.base import FLUORO, Outcome, RuleContext
 
 CITATION = (
-    "Joint Commission fluoroscopy standards (2019); IOM 100-04 ch. 13; domain.md §5"
+    "Joint Commission fluoroscopy standards (2019); IOM 100-04 ch. 13; "
+    "21 CFR 1020.32 (fluoroscopic equipment: air kerma display)"
 )
-
-#: Reject limits and review levels (domain.md §5.4).
-MAX_MINUTES = 600.0
-MAX_AIR_KERMA_MGY = 50_000.0
-MAX_DAP_GYCM2 = 10_000.0
-REVIEW_MINUTES = 60.0
-REVIEW_AIR_KERMA_MGY = 5_000.0
-REVIEW_DAP_GYCM2 = 500.0
 
 
 def missing_items(doc: FluoroDocumentation, claim_type: ClaimType) -> list[str]:
@@ -64,61 +66,45 @@ def missing_items(doc: FluoroDocumentation, claim_type: ClaimType) -> list[str]:
 
 
 def invalid_values(doc: FluoroDocumentation) -> list[tuple[str, str]]:
-    """Impossible or implausible values: (the contract's item name, what is wrong)."""
+    """Impossible or implausible values: (the contract's item name, what is wrong).
+
+    The limits are :func:`fluorocode.domain.limits.judge`'s; on top of them a billed
+    76000 needs a fluoroscopy time of more than zero (domain.md §5.4: "time = 0 while
+    76000 is billed").
+    """
     problems = []
-    if doc.minutes is not None:
-        if doc.minutes <= 0:
+    for item, limit, value in _measured(doc):
+        if limit is MINUTES and value == 0:
             problems.append(
-                (
-                    "minutes",
-                    f"fluoroscopy time {doc.minutes:g} min (must be more than 0)",
-                )
+                (item, f"{limit.label} 0 {limit.unit} (must be more than 0)")
             )
-        elif doc.minutes > MAX_MINUTES:
-            problems.append(
-                (
-                    "minutes",
-                    f"fluoroscopy time {doc.minutes:g} min (over {MAX_MINUTES:g})",
-                )
-            )
-    ak = doc.air_kerma
-    if ak is not None and not 0 <= ak.normalised <= MAX_AIR_KERMA_MGY:
-        problems.append(
-            (
-                "dose",
-                f"air kerma {ak.normalised:g} mGy "
-                f"(must be 0 to {MAX_AIR_KERMA_MGY:,.0f} mGy)",
-            )
-        )
-    dap = doc.dose_area_product
-    if dap is not None and not 0 <= dap.normalised <= MAX_DAP_GYCM2:
-        problems.append(
-            (
-                "dose",
-                f"dose-area product {dap.normalised:g} Gy·cm² "
-                f"(must be 0 to {MAX_DAP_GYCM2:,.0f} Gy·cm²)",
-            )
-        )
+            continue
+        judgement = judge(limit.field, value)
+        if judgement.refused:
+            problems.append((item, judgement.reason))
     return problems
 
 
 def review_levels(doc: FluoroDocumentation) -> list[str]:
-    notes = []
-    if doc.minutes is not None and REVIEW_MINUTES < doc.minutes <= MAX_MINUTES:
-        notes.append(
-            f"fluoroscopy time {doc.minutes:g} min is over {REVIEW_MINUTES:g} min"
-        )
-    ak = doc.air_kerma
-    if ak is not None and REVIEW_AIR_KERMA_MGY <= ak.normalised <= MAX_AIR_KERMA_MGY:
-        notes.append(
-            f"air kerma {ak.normalised:g} mGy is at a substantial-dose review level"
-        )
-    dap = doc.dose_area_product
-    if dap is not None and REVIEW_DAP_GYCM2 <= dap.normalised <= MAX_DAP_GYCM2:
-        notes.append(
-            f"dose-area product {dap.normalised:g} Gy·cm² is at a review level"
-        )
-    return notes
+    """Plausible values at a substantial-radiation review level, in plain words."""
+    reasons = []
+    for _, limit, value in _measured(doc):
+        judgement = judge(limit.field, value)
+        if judgement.verdict is Verdict.REVIEW:
+            reasons.append(judgement.reason)
+    return reasons
+
+
+def _measured(doc: FluoroDocumentation) -> list[tuple[str, Limit, float]]:
+    """(the contract's item name, its limit, the normalised value) of each value."""
+    out = []
+    if doc.minutes is not None:
+        out.append(("minutes", MINUTES, doc.minutes))
+    if doc.air_kerma is not None:
+        out.append(("dose", AIR_KERMA_MGY, doc.air_kerma.normalised))
+    if doc.dose_area_product is not None:
+        out.append(("dose", DOSE_AREA_PRODUCT_GYCM2, doc.dose_area_product.normalised))
+    return out
 
 
 def values(doc: FluoroDocumentation) -> dict[str, Any]:
@@ -182,7 +168,7 @@ class DocumentationRule:
                         (line.index,),
                         f"76000 (line {line.index}) lacks "
                         + _listing([_ASK[m] for m in missing])
-                        + ". Hold it until the provider documents them.",
+                        + ": it is billable only once the provider documents them.",
                         evidence,
                         CITATION,
                     )

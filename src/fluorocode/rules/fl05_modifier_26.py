@@ -8,12 +8,13 @@ bills -26 (domain.md §4, §0.7). Whether a code splits into 26/TC comes from th
 PC/TC indicator (1 = splits); without a PFS table, the built-in list of
 ``rules/policy/fluoroscopy.toml`` (76000, 77001-77003: PC/TC 1 in the July 2024 PFS).
 
-**Fails when:** (and corrects: action ``modify``) on a professional claim, a fluoroscopy or
-guidance line that is not removed and whose code splits gets 26 appended
-(``fluoro.modifier-26``, action ``modify``) in a facility setting, or in a non-facility
-setting unless ``billing.global_billing`` is true. A TC on a professional facility claim
-is replaced by 26. On institutional claims, a 26 is dropped (the hospital bills the
-technical component).
+**Fails when:** never: what it finds it corrects, with status ``info`` (the line goes
+out right, action ``modify``, and nothing is left for anyone to do). On a
+professional claim, a fluoroscopy or guidance line that is not removed and whose code
+splits gets 26 appended (``fluoro.modifier-26``) in a facility setting, or in a
+non-facility setting unless ``billing.global_billing`` is true. A TC on a professional
+facility claim is replaced by 26. On institutional claims, a 26 is dropped (the hospital
+bills the technical component).
 
 **Passes when:** 26 is already there, or global billing applies in a non-facility
 setting (nothing is emitted).
@@ -32,15 +33,14 @@ from fluorocode.domain.codes import HOSPITAL_POS, ClaimType, Setting, setting_of
 from fluorocode.domain.findings import Action, Finding, Status
 from fluorocode.rules.base import (
     FLUORO,
-    GUIDANCE_CODES,
     LineState,
     Outcome,
     RuleContext,
+    guidance_codes,
 )
 from fluorocode.rules.policy import fluoro_policy
 
 CITATION = "IOM 100-04 ch. 13 (radiology payment conditions); PFS PC/TC indicator"
-_CODES = GUIDANCE_CODES | {FLUORO}
 
 
 class Modifier26Rule:
@@ -64,7 +64,7 @@ class Modifier26Rule:
         pos = enc.place_of_service
         setting = setting_of(pos)
         for line in ctx.live_lines():
-            if line.code not in _CODES:
+            if line.code != FLUORO and line.code not in guidance_codes():
                 continue
             split, source = self.splits(ctx, line.code)
             evidence = {
@@ -80,10 +80,10 @@ class Modifier26Rule:
                     out.findings.append(
                         Finding(
                             "fluoro.modifier-26",
-                            Status.FAIL,
+                            Status.INFO,
                             (line.index,),
-                            f"Institutional claims bill the technical component: drop 26 from "
-                            f"{line.code} (line {line.index}).",
+                            f"Institutional claims bill the technical component: 26 is "
+                            f"dropped from {line.code} (line {line.index}).",
                             evidence,
                             CITATION,
                         )
@@ -134,10 +134,10 @@ class Modifier26Rule:
         out.findings.append(
             Finding(
                 "fluoro.modifier-26",
-                Status.FAIL,
+                Status.INFO,
                 (line.index,),
-                f"{reason} Append 26 to {line.code} (line {line.index}). Modifier 26 never "
-                "bypasses an NCCI edit.",
+                f"{reason} 26 is appended to {line.code} (line {line.index}). Modifier 26 "
+                "never bypasses an NCCI edit.",
                 evidence,
                 CITATION,
             )

@@ -22,11 +22,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from fluorocode.domain.findings import Finding, Prompt, PromptKind, Status, Suggestion
-from fluorocode.rules.base import FLUORO, FLUORO_FAMILY, Outcome, RuleContext
+from fluorocode.rules.base import FLUORO, Outcome, RuleContext, fluoro_family
 from fluorocode.rules.fl04_documentation import describe, missing_items
 from fluorocode.rules.policy import fluoro_policy
 
-CITATION = "design.md step 9; CMS NCCI PTP edits; CPT separate-procedure rule"
+CITATION = "CMS NCCI PTP edits; CPT separate-procedure rule; NCCI Policy Manual ch. I"
 
 
 class NoteRule:
@@ -42,7 +42,8 @@ class NoteRule:
         reading = ctx.encounter.note_reading
         if reading is None or reading.fluoroscopy_used is not True:
             return out
-        if any(line.code in FLUORO_FAMILY for line in ctx.lines):
+        family = fluoro_family()
+        if any(line.code in family for line in ctx.lines):
             return out
         spans = reading.spans_for("fluoroscopy_used", "standalone", "indication")
         bundler = self._bundler(ctx)

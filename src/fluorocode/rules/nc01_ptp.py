@@ -16,6 +16,10 @@ indicator is not 9. Both code orders are looked up; the column-2 line is the one
   For 76000 the provider's distinct-indication answer decides instead (hold while not
   asked, remove when denied), and a modifier alone never clears it.
 
+Each column-2 line is judged against every column-1 line (the strictest outcome
+stands), but findings are grouped: one finding per edit row and outcome, naming all the
+lines it concerns, so a claim's findings grow with its lines, not with their pairs.
+
 **Passes when:** no in-force edit pairs the line with another line on the claim.
 
 **Bypass:** indicator 1 only, by a PTP-associated modifier on the column-2 line:
@@ -30,9 +34,15 @@ indicator, rationale), the edition, and the checksums of the table's source file
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import ClassVar
 
-from fluorocode.domain.codes import PTP_ASSOCIATED_MODIFIERS, ModifierIndicator
+from fluorocode.domain.codes import (
+    ANATOMIC_MODIFIERS,
+    PTP_ASSOCIATED_MODIFIERS,
+    ModifierIndicator,
+)
 from fluorocode.domain.edits import PtpEdit
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
 from fluorocode.rules import _confirmation
@@ -43,11 +53,22 @@ from fluorocode.rules.base import (
     Outcome,
     RuleContext,
     edition_evidence,
+    line_refs,
 )
 
 CITATION = (
     "CMS NCCI PTP edits; NCCI Policy Manual ch. I (modifiers and modifier indicators)"
 )
+
+
+@dataclass
+class _Group:
+    """The lines that met one edit row with one outcome."""
+
+    column1: set[int] = field(default_factory=set)
+    column2: set[int] = field(default_factory=set)
+    decision: _confirmation.Decision | None = None
+    modifiers: set[str] = field(default_factory=set)  # bypassing / tried modifiers
 
 
 class PtpRule:
@@ -61,12 +82,21 @@ class PtpRule:
 
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
+        by_code = ctx.lines_by_code()
         for edit in ctx.claim_edits():
-            for line2 in ctx.lines_with(edit.column2):
-                # judged against every column-1 line: the strictest outcome stands
-                for line1 in ctx.lines_with(edit.column1):
-                    if line1.index != line2.index:
-                        self._judge(ctx, out, edit, line2, line1)
+            partners = _partner_variants(by_code.get(edit.column1, []))
+            groups: dict[tuple[str, Status, str], _Group] = defaultdict(_Group)
+            for line2 in by_code.get(edit.column2, []):
+                for rep, members in partners:
+                    others = [i for i in members if i != line2.index]
+                    if not others:
+                        continue
+                    key = self._judge(ctx, out, edit, line2, rep, others, groups)
+                    group = groups[key]
+                    group.column1.update(others)
+                    group.column2.add(line2.index)
+            for (rule, status, _), group in groups.items():
+                out.findings.append(self._finding(ctx, edit, rule, status, group))
         return out
 
     def _judge(
@@ -76,91 +106,101 @@ class PtpRule:
         edit: PtpEdit,
         line2: LineState,
         line1: LineState,
-    ) -> None:
-        evidence = {"edit": edit.evidence(), **edition_evidence(ctx, ctx.ptp_table)}
-        lines = (line1.index, line2.index)
-        c1, c2 = edit.column1, edit.column2
+        partners: list[int],
+        groups: dict[tuple[str, Status, str], _Group],
+    ) -> tuple[str, Status, str]:
+        """Act on ``line2`` against one column-1 variant; the finding group's key."""
+        partner = f"{edit.column1} on {line_refs(partners)}"
         if edit.indicator is ModifierIndicator.NOT_ALLOWED:
             out.act(line2.index, Action.REMOVE)
+            key = ("ptp.bundled", Status.FAIL, "")
             tried = [m for m in line2.modifiers if m in PTP_ASSOCIATED_MODIFIERS]
-            extra = (
-                f" The modifier {', '.join(tried)} cannot bypass it." if tried else ""
-            )
-            out.findings.append(
-                Finding(
-                    "ptp.bundled",
-                    Status.FAIL,
-                    lines,
-                    f"{c2} (line {line2.index}) is bundled into {c1} (line {line1.index}) by an "
-                    f"NCCI PTP edit with modifier indicator 0 ({edit.rationale}).{extra} "
-                    f"Leave {c2} off the claim.",
-                    evidence,
-                    CITATION,
-                )
-            )
-            return
-        if c2 == FLUORO:
+            groups[key].modifiers.update(tried)
+            return key
+        if edit.column2 == FLUORO:
             answer = ctx.encounter.documentation.distinct_indication
             decision = _confirmation.decide(line2, line1, answer)
-            _confirmation.apply(
-                out, line2, decision, partner=f"{c1} on line {line1.index}"
-            )
+            _confirmation.apply(out, line2, decision, partner=partner)
             rule = (
                 "ptp.bypassed"
                 if decision.status is Status.BYPASSED
                 else "ptp.modifier-required"
             )
-            out.findings.append(
-                Finding(
-                    rule,
-                    decision.status,
-                    lines,
-                    f"76000 (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
-                    f"(line {line1.index}), modifier indicator 1 ({edit.rationale}). "
-                    + _confirmation.next_step(decision),
-                    evidence,
-                    CITATION,
-                )
-            )
-            return
+            key = (rule, decision.status, f"{decision.answer}:{decision.modifier}")
+            groups[key].decision = decision
+            return key
         bypass = bypass_modifiers(line2, line1)
         if bypass:
-            out.findings.append(
-                Finding(
-                    "ptp.bypassed",
-                    Status.BYPASSED,
-                    lines,
-                    f"{c2} (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
-                    f"(line {line1.index}), modifier indicator 1; {', '.join(bypass)} bypasses "
-                    "it. Keep it only if the record documents the distinct service.",
-                    evidence,
-                    CITATION,
-                )
-            )
-            return
+            key = ("ptp.bypassed", Status.BYPASSED, "")
+            groups[key].modifiers.update(bypass)
+            return key
         out.act(line2.index, Action.HOLD)
         out.prompt(
             Prompt(
                 PromptKind.CONFIRM_DISTINCT_SERVICE,
                 line2.index,
-                f"Was {c2} on line {line2.index} a distinct service from {c1} on line "
-                f"{line1.index} (separate encounter, anatomic site, practitioner, or an "
+                f"Was {edit.column2} on line {line2.index} a distinct service from "
+                f"{partner} (separate encounter, anatomic site, practitioner, or an "
                 "unusual non-overlapping service)? If the record shows it, add the modifier "
                 "that says which (XE, XS, XP, XU, or an anatomic modifier); otherwise leave "
-                f"{c2} off.",
+                f"{edit.column2} off.",
                 options=("XE", "XS", "XP", "XU", "59", "remove"),
             )
         )
-        out.findings.append(
-            Finding(
-                "ptp.modifier-required",
-                Status.FAIL,
-                lines,
-                f"{c2} (line {line2.index}) is column 2 of an NCCI PTP edit with {c1} "
-                f"(line {line1.index}), modifier indicator 1 ({edit.rationale}), and carries "
-                "no PTP-associated modifier. Hold it: add a modifier only if the record "
-                f"documents a distinct service, else leave {c2} off.",
-                evidence,
-                CITATION,
-            )
+        return ("ptp.modifier-required", Status.FAIL, "")
+
+    @staticmethod
+    def _finding(
+        ctx: RuleContext, edit: PtpEdit, rule: str, status: Status, group: _Group
+    ) -> Finding:
+        c1, c2 = edit.column1, edit.column2
+        where = (
+            f"{c2} ({line_refs(group.column2)}) is column 2 of an NCCI PTP edit with "
+            f"{c1} ({line_refs(group.column1)})"
         )
+        listed = ", ".join(sorted(group.modifiers))
+        if rule == "ptp.bundled":
+            extra = f" The modifier {listed} cannot bypass it." if listed else ""
+            message = (
+                f"{c2} ({line_refs(group.column2)}) is bundled into {c1} "
+                f"({line_refs(group.column1)}) by an NCCI PTP edit with modifier "
+                f"indicator 0 ({edit.rationale}).{extra} {c2} is not separately "
+                "billable with it: leave it off the claim."
+            )
+        elif group.decision is not None:  # 76000: the provider's answer decides
+            message = (
+                f"{where}, modifier indicator 1 ({edit.rationale}). "
+                + _confirmation.next_step(group.decision)
+            )
+        elif rule == "ptp.bypassed":
+            message = (
+                f"{where}, modifier indicator 1; {listed} bypasses it. Keep it only if "
+                "the record documents the distinct service."
+            )
+        else:
+            message = (
+                f"{where}, modifier indicator 1 ({edit.rationale}), and carries no "
+                "PTP-associated modifier. A modifier may be added only if the record "
+                f"documents a distinct service; otherwise {c2} is not billable with {c1}."
+            )
+        lines = (*sorted(group.column1), *sorted(group.column2))
+        evidence = {"edit": edit.evidence(), **edition_evidence(ctx, ctx.ptp_table)}
+        return Finding(rule, status, lines, message, evidence, CITATION)
+
+
+def _partner_variants(
+    lines: list[LineState],
+) -> list[tuple[LineState, list[int]]]:
+    """Column-1 lines grouped by what a bypass depends on: their anatomic modifiers.
+
+    Returns (a representative line, the indices of all lines like it), so a column-2
+    line is judged once per variant rather than once per column-1 line.
+    """
+    variants: dict[frozenset[str], tuple[LineState, list[int]]] = {}
+    for line in lines:
+        key = frozenset(line.modifiers) & ANATOMIC_MODIFIERS
+        if key in variants:
+            variants[key][1].append(line.index)
+        else:
+            variants[key] = (line, [line.index])
+    return list(variants.values())

@@ -32,7 +32,13 @@ from typing import ClassVar
 
 from fluorocode.domain.codes import MueAdjudication
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
-from fluorocode.rules.base import LineState, Outcome, RuleContext, edition_evidence
+from fluorocode.rules.base import (
+    LineState,
+    Outcome,
+    RuleContext,
+    edition_evidence,
+    line_refs,
+)
 
 CITATION = "CMS NCCI medically unlikely edits (MUE)"
 
@@ -109,14 +115,14 @@ class MueRule:
                     )
                 )
                 continue
-            where = ", ".join(str(line.index) for line in lines)
+            where = line_refs(line.index for line in lines)  # five named, at most
             for line in lines:  # every held line carries its own question
                 out.act(line.index, Action.HOLD)
                 out.prompt(
                     Prompt(
                         PromptKind.CONFIRM_UNITS,
                         line.index,
-                        f"{code} has {total} units on this date (lines {where}), over its "
+                        f"{code} has {total} units on this date ({where}), over its "
                         f"MUE of {mue.value} (MAI 3). Reduce the day's units to {mue.value}, "
                         f"or keep {total} only if the record documents each unit for an "
                         "appeal.",

@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from fluorocode.domain.edits import Table
 from fluorocode.domain.findings import Action, Finding, Status
-from fluorocode.rules.base import GUIDANCE_CODES, Outcome, RuleContext, edition_evidence
+from fluorocode.rules.base import Outcome, RuleContext, edition_evidence, guidance_codes
 
 CITATION = "CMS NCCI add-on code edits"
 
@@ -82,13 +82,13 @@ class AddOnRule:
                 )
                 continue
             out.act(line.index, Action.REMOVE)
-            kind = "guidance add-on" if line.code in GUIDANCE_CODES else "add-on"
+            kind = "a guidance add-on" if line.code in guidance_codes() else "an add-on"
             out.findings.append(
                 Finding(
                     "aoc.primary-missing",
                     Status.FAIL,
                     (line.index,),
-                    f"{line.code} (line {line.index}) is an {kind} code and none of its "
+                    f"{line.code} (line {line.index}) is {kind} code and none of its "
                     "eligible primary codes is on the claim. An add-on is paid only with its "
                     f"primary: add the primary service or leave {line.code} off.",
                     evidence,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from fluorocode.adapters.store.compile import compile_edition
 from fluorocode.adapters.store.edition import CompiledEdition
-from fluorocode.adapters.store.layout import OPEN_DELETION
+from fluorocode.adapters.store.layout import OPEN_DELETION, STORE_FORMAT
 from fluorocode.adapters.store.registry import EditionRegistry
 from fluorocode.domain.codes import ModifierIndicator, Program
 from fluorocode.domain.edits import EditionInfo, PtpEdit, SourceFile, Table
@@ -337,8 +337,12 @@ def test_half_built_edition_is_never_listed(tmp_path: Path) -> None:
     assert not staged.exists()
 
 
-def test_store_format_is_checked(edition: CompiledEdition) -> None:
+@pytest.mark.parametrize("old", [1, 99])
+def test_store_format_is_checked(edition: CompiledEdition, old: int) -> None:
+    """Format 1 (before the code universe, issue 8) is refused with a re-import hint."""
     manifest = edition.path / "edition.json"
-    manifest.write_text(manifest.read_text().replace('"format": 1', '"format": 99'))
-    with pytest.raises(StoreVersionError):
+    text = manifest.read_text()
+    assert f'"format": {STORE_FORMAT}' in text
+    manifest.write_text(text.replace(f'"format": {STORE_FORMAT}', f'"format": {old}'))
+    with pytest.raises(StoreVersionError, match="import the CMS files again"):
         CompiledEdition(edition.path)

@@ -2,8 +2,10 @@
 
 CMS distributes every table as a zip (domain.md §6.1-§6.4): a PTP part holds the
 ``ccipra-vNNNrN-fK`` table as TXT and as XLSX, the MUE zip a CSV and an XLSX, the RVU zip
-the PPRRVU file among others. :func:`iter_members` returns the members fluorocode can read,
-as ``(display name, bytes)`` with display names ``archive.zip!member``, in archive order.
+the PPRRVU file among others. :func:`open_members` lists the members fluorocode can
+read, in archive order, named ``archive.zip!member``, each read only when asked
+(:meth:`Member.read`), streamed within the bounds of ``_input.Limits``;
+:func:`iter_members` reads them all at once (small zips, tests).
 
 **Choice.** Members are identified by name (``filenames.identify``); unknown ones (PDF
 read-me files, other PFS files, ``__MACOSX/`` entries) are skipped. When a table (same
@@ -16,11 +18,13 @@ TXT/CSV is returned: it is the faster and better-specified format.
 - a member path that could escape a directory (``..``, absolute, drive letter,
   backslashes) or is a symbolic link; two members with one name;
 - more than ``max_members`` entries;
-- a zip bomb: a member declaring more than ``max_member_bytes`` (1 GiB) uncompressed, or
-  all members together more than ``max_total_bytes``, or a member of more than 1 MiB
-  expanding over ``max_ratio`` (100) times its compressed size. Declared sizes can lie, so
-  members are also read in chunks and reading stops as soon as the bytes read pass the
-  declared size or the limit;
+- a zip bomb: a member declaring more than ``Limits.max_file_bytes`` (256 MiB)
+  uncompressed, or all members together more than ``Limits.max_total_bytes`` (2 GiB),
+  or a member of more than 1 MiB expanding over ``Limits.max_ratio`` (100) times its
+  compressed size. Declared sizes can lie, so a member is streamed in chunks and
+  reading stops as soon as the bytes read pass the declared size, the cap, or hold a
+  line over ``Limits.max_line_bytes`` (issue 8: a member is never inflated whole before
+  it is checked, and only the member being imported is in memory);
 - a nested archive: a member named ``*.zip``, or a chosen member whose bytes are a zip
   (all of the above raise ``EditFileFormatError``);
 - a Medicaid zip: domain.md §2 documents only the Medicaid zip names, not the layout of
@@ -35,16 +39,27 @@ import io
 import re
 import stat
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
 
+from fluorocode.adapters.cms._input import (
+    DEFAULT_LIMITS,
+    Content,
+    Limits,
+    open_regular,
+    read_bounded,
+)
 from fluorocode.adapters.cms.filenames import FileIdentity, identify
 from fluorocode.domain.codes import Program
 from fluorocode.errors import EditFileFormatError, UnknownFileError
 
-__all__ = ["iter_members"]
+__all__ = ["Member", "iter_members", "open_members"]
 
-_CHUNK = 1 << 20
 _RATIO_FLOOR = 1 << 20  # the ratio limit applies to members larger than this
 _RANK = {"txt": 0, "csv": 0, "xlsx": 1}
+_BAD_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError)
 
 
 def _rank(member: str) -> int:
@@ -68,40 +83,69 @@ def _skipped(member: str) -> bool:
     )
 
 
+def _is_text(member: str) -> bool:
+    return member.rsplit(".", 1)[-1].lower() not in ("xlsx", "xls")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A chosen member of a zip, read on demand.
+
+    Attributes:
+        name: display name, ``archive.zip!member``.
+        member: the member's path inside the zip.
+        identity: what the member's name says it holds.
+    """
+
+    name: str
+    member: str
+    identity: FileIdentity
+    _open: Callable[[], BinaryIO]  # the zip's bytes, a fresh stream per read
+    _zip_name: str
+    _limits: Limits
+
+    def read(self) -> Content:
+        """The member's bytes (streamed and bounded) and their SHA-256.
+
+        Raises:
+            EditFileFormatError: corrupt, over a bound, or itself a zip.
+        """
+        with self._open() as stream, zipfile.ZipFile(stream) as archive:
+            info = archive.getinfo(self.member)
+            return _read(archive, info, self._zip_name, self.name, self._limits)
+
+
 def _read(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limit: int
-) -> bytes:
-    allowed = min(info.file_size, limit)
-    chunks: list[bytes] = []
-    got = 0
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    zip_name: str,
+    name: str,
+    limits: Limits,
+) -> Content:
     try:
         with archive.open(info) as stream:
-            while chunk := stream.read(_CHUNK):
-                got += len(chunk)
-                if got > allowed:
-                    raise EditFileFormatError(
-                        name, f"member {info.filename!r} expands past its declared size"
-                    )
-                chunks.append(chunk)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+            content = read_bounded(
+                stream,
+                name,
+                limits,
+                text=_is_text(info.filename),
+                declared=info.file_size,
+            )
+    except _BAD_ZIP as exc:
         raise EditFileFormatError(
-            name, f"member {info.filename!r} is corrupt: {exc}"
+            zip_name, f"member {info.filename!r} is corrupt: {exc}"
         ) from exc
-    data = b"".join(chunks)
-    if data.startswith(b"PK\x03\x04"):
+    if content.data.startswith(b"PK\x03\x04") and _is_text(info.filename):
         raise EditFileFormatError(
-            name, f"member {info.filename!r} is itself a zip archive"
+            zip_name, f"member {info.filename!r} is itself a zip archive"
         )
-    return data
+    return content
 
 
-def _check(
-    infos: list[zipfile.ZipInfo], name: str, limits: tuple[int, int, int, int]
-) -> None:
-    max_members, max_member_bytes, max_total_bytes, max_ratio = limits
-    if len(infos) > max_members:
+def _check(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
+    if len(infos) > limits.max_members:
         raise EditFileFormatError(
-            name, f"{len(infos)} members: more than {max_members}"
+            name, f"{len(infos)} members: more than {limits.max_members}"
         )
     seen: set[str] = set()
     total = 0
@@ -117,34 +161,111 @@ def _check(
         if info.flag_bits & 0x1:
             raise EditFileFormatError(name, f"member {member!r} is encrypted")
         size = info.file_size
-        if size > max_member_bytes:
+        if size > limits.max_file_bytes:
             raise EditFileFormatError(
                 name,
-                f"member {member!r} declares {size:,} bytes: more than {max_member_bytes:,}",
+                f"member {member!r} declares {size:,} bytes uncompressed: more than "
+                f"the {limits.max_file_bytes:,} allowed",
             )
-        if size > _RATIO_FLOOR and size > max_ratio * max(info.compress_size, 1):
+        ratio = limits.max_ratio
+        if size > _RATIO_FLOOR and size > ratio * max(info.compress_size, 1):
             raise EditFileFormatError(
                 name,
                 f"member {member!r} expands {size // max(info.compress_size, 1):,} times "
-                f"(more than {max_ratio}): a zip bomb?",
+                f"(more than {ratio}): a zip bomb?",
             )
         total += size
-        if total > max_total_bytes:
+        if total > limits.max_total_bytes:
             raise EditFileFormatError(
-                name, f"members total more than {max_total_bytes:,} bytes"
+                name, f"members total more than {limits.max_total_bytes:,} bytes"
             )
+
+
+def open_members(
+    source: Path | bytes, name: str, limits: Limits = DEFAULT_LIMITS
+) -> list[Member]:
+    """The readable CMS members of a zip, checked but not yet read.
+
+    Args:
+        source: the zip file's path (opened again, as a regular file, per read) or its
+            bytes.
+        name: the zip's display name (used in member names and errors).
+        limits: the bounds (``_input.Limits``).
+
+    Raises:
+        EditFileFormatError: not a zip, or an unsafe, corrupt or oversized member.
+        UnknownFileError: a Medicaid zip, or no member fluorocode can read.
+    """
+    if isinstance(source, bytes):
+        data = source
+
+        def opener() -> BinaryIO:
+            return io.BytesIO(data)
+    else:
+        path = source
+
+        def opener() -> BinaryIO:
+            return open_regular(path)
+
+    try:
+        outer: FileIdentity | None = identify(name)
+    except UnknownFileError:
+        outer = None
+    try:
+        with opener() as stream, zipfile.ZipFile(stream) as archive:
+            infos = archive.infolist()
+    except _BAD_ZIP as exc:
+        raise EditFileFormatError(name, f"not a readable zip archive: {exc}") from exc
+    _check(infos, name, limits)
+    listing = [i.filename for i in infos if not i.is_dir()]
+    if outer is not None and outer.program is Program.MEDICAID:
+        raise UnknownFileError(
+            f"{name}: a Medicaid NCCI zip ({outer.table.value}, {outer.quarter}); the "
+            "layout of its members is not documented (domain.md §2 documents only the "
+            "zip names), so fluorocode does not read it; it holds: "
+            + ", ".join(listing)
+        )
+    best: dict[tuple[object, ...], tuple[zipfile.ZipInfo, FileIdentity]] = {}
+    for info in infos:
+        if _skipped(info.filename):
+            continue
+        if info.filename.lower().endswith(".zip"):
+            raise EditFileFormatError(name, f"member {info.filename!r} is a nested zip")
+        try:
+            identity = identify(info.filename)
+        except UnknownFileError:
+            continue
+        key = (
+            identity.table,
+            identity.program,
+            identity.quarter,
+            identity.version,
+            identity.part,
+        )
+        if key not in best or _rank(info.filename) < _rank(best[key][0].filename):
+            best[key] = (info, identity)
+    if not best:
+        raise UnknownFileError(
+            f"{name}: no CMS NCCI/PFS file fluorocode can read inside; it holds: "
+            + (", ".join(listing) or "nothing")
+        )
+    chosen = sorted(best.values(), key=lambda pair: infos.index(pair[0]))
+    return [
+        Member(f"{name}!{i.filename}", i.filename, ident, opener, name, limits)
+        for i, ident in chosen
+    ]
 
 
 def iter_members(
     data: bytes,
     name: str,
     *,
-    max_members: int = 1000,
-    max_member_bytes: int = 1 << 30,
-    max_total_bytes: int = 4 << 30,
-    max_ratio: int = 100,
+    max_members: int = DEFAULT_LIMITS.max_members,
+    max_member_bytes: int = DEFAULT_LIMITS.max_file_bytes,
+    max_total_bytes: int = DEFAULT_LIMITS.max_total_bytes,
+    max_ratio: int = DEFAULT_LIMITS.max_ratio,
 ) -> list[tuple[str, bytes]]:
-    """The readable CMS members of a zip as ``(archive.zip!member, bytes)``.
+    """Every readable CMS member of a zip held in memory, as ``(name, bytes)``.
 
     Args:
         data: the zip's bytes.
@@ -158,53 +279,11 @@ def iter_members(
         EditFileFormatError: not a zip, or an unsafe, corrupt or oversized member.
         UnknownFileError: a Medicaid zip, or no member fluorocode can read.
     """
-    try:
-        outer: FileIdentity | None = identify(name)
-    except UnknownFileError:
-        outer = None
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise EditFileFormatError(name, f"not a readable zip archive: {exc}") from exc
-    with archive:
-        infos = archive.infolist()
-        _check(infos, name, (max_members, max_member_bytes, max_total_bytes, max_ratio))
-        listing = [i.filename for i in infos if not i.is_dir()]
-        if outer is not None and outer.program is Program.MEDICAID:
-            raise UnknownFileError(
-                f"{name}: a Medicaid NCCI zip ({outer.table.value}, {outer.quarter}); the "
-                "layout of its members is not documented (domain.md §2 documents only the "
-                "zip names), so fluorocode does not read it; it holds: "
-                + ", ".join(listing)
-            )
-        best: dict[tuple[object, ...], zipfile.ZipInfo] = {}
-        for info in infos:
-            if _skipped(info.filename):
-                continue
-            if info.filename.lower().endswith(".zip"):
-                raise EditFileFormatError(
-                    name, f"member {info.filename!r} is a nested zip"
-                )
-            try:
-                identity = identify(info.filename)
-            except UnknownFileError:
-                continue
-            key = (
-                identity.table,
-                identity.program,
-                identity.quarter,
-                identity.version,
-                identity.part,
-            )
-            if key not in best or _rank(info.filename) < _rank(best[key].filename):
-                best[key] = info
-        if not best:
-            raise UnknownFileError(
-                f"{name}: no CMS NCCI/PFS file fluorocode can read inside; it holds: "
-                + (", ".join(listing) or "nothing")
-            )
-        chosen = sorted(best.values(), key=infos.index)
-        return [
-            (f"{name}!{i.filename}", _read(archive, i, name, max_member_bytes))
-            for i in chosen
-        ]
+    limits = replace(
+        DEFAULT_LIMITS,
+        max_members=max_members,
+        max_file_bytes=max_member_bytes,
+        max_total_bytes=max_total_bytes,
+        max_ratio=max_ratio,
+    )
+    return [(m.name, m.read().data) for m in open_members(data, name, limits)]

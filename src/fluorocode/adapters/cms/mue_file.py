@@ -26,10 +26,13 @@ same columns under title/notice rows, header cells with line breaks.
 **Refused** (:class:`~fluorocode.errors.EditFileFormatError`, first bad line, column): a
 malformed code; a value that is negative, not a whole number or too large; an MAI text
 not starting with 1, 2 or 3; a record with too few fields or text past the last column;
-a blank record inside the data; an unclosed quote; a last record without its line break
-whose rationale occurs nowhere else (truncated); a missing or unknown column; an empty or
-header-only file; a file that is not Latin-1 text. A CSV ``line`` is the first physical
-line of the record.
+a blank record inside the data; an unclosed quote; a code listed twice with different
+values or MAIs (issue 8: the error names both lines; a CMS MUE table holds one row per
+code -- none of the three real 2024 Q3 tables repeats a code -- so there is no rule for
+which would win; a repeat of the same value and MAI is harmless and kept); a last
+record without its line break whose rationale occurs nowhere else (truncated); a missing
+or unknown column; an empty or header-only file; a file that is not Latin-1 text. A CSV
+``line`` is the first physical line of the record.
 
 Medicaid MUE files: their public layout is not documented (domain.md §2), so their zips
 are refused by ``archive.iter_members`` rather than read with a guessed layout.
@@ -41,9 +44,7 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
-from fluorocode.adapters.cms._common import (
-    Field,
-)
+from fluorocode.adapters.cms._common import Field, fail
 from fluorocode.adapters.cms._rules import (
     Failure,
     Rule,
@@ -54,7 +55,7 @@ from fluorocode.adapters.cms._rules import (
 from fluorocode.adapters.cms._sheet import read_sheet
 from fluorocode.adapters.cms._text import read_csv_table
 
-__all__ = ["SCHEMA", "read_mue_csv", "read_mue_xlsx"]
+__all__ = ["SCHEMA", "read_mue_csv", "read_mue_xlsx", "refuse_conflicts"]
 
 #: The columns and dtypes every MUE reader returns.
 SCHEMA = {"code": pl.String, "value": pl.Int32, "mai": pl.UInt8, "rationale": pl.String}
@@ -134,9 +135,37 @@ def _finish(
     width: int,
 ) -> pl.DataFrame:
     check_rows(raw, _RULES, width, name, line_of, found)
-    return raw.select(
+    frame = raw.select(
         pl.col("code"),
         pl.col("value").cast(pl.Int32),
         pl.col("mai").str.slice(0, 1).cast(pl.UInt8),
         pl.col("rationale"),
     )
+    refuse_conflicts(frame, name, line_of)
+    return frame
+
+
+def refuse_conflicts(
+    frame: pl.DataFrame, name: str, line_of: Callable[[int], int]
+) -> None:
+    """Raise for the first row repeating an earlier row's code with another value/MAI.
+
+    Raises:
+        EditFileFormatError: naming both lines, the code and the two values.
+    """
+    repeated = frame["code"].is_duplicated()
+    if not repeated.any():
+        return
+    rows = frame.with_row_index("_row").filter(repeated)
+    first: dict[str, tuple[int, int, int]] = {}
+    for row, code, value, mai in rows.select("_row", "code", "value", "mai").rows():
+        seen = first.setdefault(code, (row, value, mai))
+        if (seen[1], seen[2]) != (value, mai):
+            fail(
+                name,
+                f"code {code} is listed twice with different edits: line "
+                f"{line_of(seen[0])} has value {seen[1]}, MAI {seen[2]}; this line has "
+                f"value {value}, MAI {mai} (a CMS MUE table has one row per code)",
+                line=line_of(row),
+                column="value",
+            )

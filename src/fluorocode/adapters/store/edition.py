@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from fluorocode.adapters.store.layout import (
+    CODES_FILE,
     MANIFEST,
     OPEN_DELETION,
     STORE_FORMAT,
@@ -33,6 +34,7 @@ from fluorocode.domain.codes import (
     MueAdjudication,
     Program,
     code_key,
+    is_code,
     key_code,
 )
 from fluorocode.domain.edits import (
@@ -108,6 +110,12 @@ class CompiledEdition:
         self._present = frozenset(Table(t) for t in self._info.tables)
         for table in sorted(self._present):
             self._table(table, kind_of(table))
+        self._codes: Array = np.load(path / CODES_FILE, mmap_mode="r").view(np.ndarray)
+        self._known: frozenset[int] | None = None
+        self._first = {
+            Table(t): date.fromisoformat(d) if d else None
+            for t, d in self._manifest.get("first_effective", {}).items()
+        }
 
     @property
     def info(self) -> EditionInfo:
@@ -115,6 +123,28 @@ class CompiledEdition:
 
     def has_table(self, table: Table) -> bool:
         return table in self._present
+
+    def code_known(self, code: str) -> bool | None:
+        """Whether ``code`` is in the edition's code universe (module ``compile``).
+
+        None when the edition holds none of the PFS, PTP, MUE and AOC tables. The
+        sorted ``codes.npy`` (about 20,000 codes) becomes a set on first use: a set
+        probe costs a tenth of a numpy ``searchsorted`` call, and every line of every
+        check asks.
+        """
+        if not self._present:
+            return None
+        known = self._known
+        if known is None:
+            known = self._known = frozenset(self._codes.tolist())
+        return is_code(code) and code_key(code) in known
+
+    def first_effective(self, table: Table) -> date | None:
+        """The earliest effective date among the table's rows, recorded at import.
+
+        None when the table is absent or its rows carry no dates (MUE, PFS).
+        """
+        return self._first.get(table) if table in self._present else None
 
     def _table(self, table: Table, kind: str) -> dict[str, Array]:
         arrays = self._tables.get(table)

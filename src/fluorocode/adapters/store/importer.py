@@ -9,29 +9,45 @@ theirs is accepted and recorded with its source.
 Atomic: everything is built in a staging directory and swapped into place only when
 complete (``registry.install``); any error leaves the existing editions exactly as they
 were, and a running service keeps answering from the old edition until the swap.
+
+Bounded (issues 8 and 11): inputs must be regular files (a symbolic link, device, FIFO
+or socket is refused by name), each file or zip member is streamed within the bounds of
+``adapters.cms._input.Limits`` (256 MiB, lines of 64 KiB), and files are read one at a
+time -- the next one on a worker thread while the current one parses -- and compiled as
+they come: each file's bytes and frame are released once its rows are compact arrays
+(``compile.TableBuilder``), so memory holds about two files, not the edition.
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
 import shutil
-from collections import defaultdict
+import stat
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from fluorocode.adapters.cms import aoc_file, mue_file, pfs_file, ptp_file
-from fluorocode.adapters.cms.archive import iter_members
+from fluorocode.adapters.cms._input import (
+    DEFAULT_LIMITS,
+    Content,
+    Limits,
+    open_regular,
+    read_bounded,
+    refuse_special,
+)
+from fluorocode.adapters.cms.archive import open_members
 from fluorocode.adapters.cms.filenames import FileIdentity, identify
-from fluorocode.adapters.store.compile import compile_edition
+from fluorocode.adapters.store.compile import EditionWriter
 from fluorocode.adapters.store.registry import EditionRegistry
 from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditionInfo, SourceFile, Table
 from fluorocode.errors import (
     DataSourceError,
+    EditFileFormatError,
     EditionExistsError,
     UnknownFileError,
 )
@@ -44,15 +60,42 @@ _MUE = {Table.MUE_PRACTITIONER, Table.MUE_OUTPATIENT_HOSPITAL, Table.MUE_DME}
 
 
 @dataclass(frozen=True, slots=True)
-class SourceBytes:
-    """One CMS file to import: display name, content and what its name says it is."""
+class Source:
+    """One CMS file to import: display name, what its name says it is, how to read it.
+
+    ``read`` streams the bytes within the import's limits (nothing is read before).
+    """
 
     name: str
-    data: bytes
     identity: FileIdentity
+    read: Callable[[], Content]
 
 
-def reader_for(source: SourceBytes) -> Reader:
+def _is_xlsx(name: str) -> bool:
+    return name.rsplit(".", 1)[-1].lower() in ("xlsx", "xls")
+
+
+def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Content:
+    """A plain input file's bytes, streamed within ``limits`` (``_input``).
+
+    Raises:
+        DataSourceError: not a regular file, or unreadable.
+        EditFileFormatError: over a bound.
+    """
+    with open_regular(path) as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size > limits.max_file_bytes:
+            raise EditFileFormatError(
+                path.name,
+                f"{size:,} bytes: more than the {limits.max_file_bytes:,} allowed",
+            )
+        try:
+            return read_bounded(stream, path.name, limits, text=not _is_xlsx(path.name))
+        except OSError as exc:
+            raise DataSourceError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def reader_for(source: Source) -> Reader:
     table, ext = source.identity.table, source.name.rsplit(".", 1)[-1].lower()
     xlsx = ext in ("xlsx", "xls")
     readers: dict[bool, Reader]
@@ -67,32 +110,45 @@ def reader_for(source: SourceBytes) -> Reader:
     return readers[xlsx]
 
 
-def collect(paths: Iterable[Path]) -> list[SourceBytes]:
-    """Expand directories and zips into the CMS files they hold, identified by name."""
-    out: list[SourceBytes] = []
+def collect(
+    paths: Iterable[Path], limits: Limits = DEFAULT_LIMITS, *, _top: bool = True
+) -> list[Source]:
+    """Expand directories and zips into the CMS files they hold, identified by name.
+
+    Nothing is read but a zip's directory. A directory's sub-directories are skipped;
+    any other entry, like any path given, must be a regular file (``_input``).
+
+    Raises:
+        DataSourceError: a link, device, FIFO or socket, naming it.
+        UnknownFileError: a name fluorocode does not know, or no file at all.
+    """
+    out: list[Source] = []
     for path in paths:
-        if path.is_dir():
-            out.extend(collect(sorted(p for p in path.iterdir() if p.is_file())))
+        if stat.S_ISDIR(refuse_special(path).st_mode):
+            if _top:
+                entries = sorted(path.iterdir())
+                files = [p for p in entries if not p.is_dir() or p.is_symlink()]
+                out.extend(collect(files, limits, _top=False))
             continue
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DataSourceError(f"{path}: cannot read ({exc.strerror})") from exc
         identity = identify(path.name)
         if identity.container:
-            for member, content in iter_members(data, path.name):
-                out.append(
-                    SourceBytes(member, content, identify(member.split("!")[-1]))
-                )
+            out.extend(
+                Source(m.name, m.identity, m.read)
+                for m in open_members(path, path.name, limits)
+            )
         else:
-            out.append(SourceBytes(path.name, data, identity))
-    if not out:
+            out.append(Source(path.name, identity, _file_reader(path, limits)))
+    if not out and _top:
         raise UnknownFileError("no CMS files given")
     return out
 
 
+def _file_reader(path: Path, limits: Limits) -> Callable[[], Content]:
+    return lambda: read_file(path, limits)
+
+
 def plan(
-    sources: Sequence[SourceBytes], program: Program | None
+    sources: Sequence[Source], program: Program | None
 ) -> tuple[Program, str, str]:
     """The program, quarter and version the sources make, or a clear refusal."""
     names: dict[str, str] = {}
@@ -153,48 +209,85 @@ def import_files(
     program: Program | None = None,
     replace: bool = False,
     progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> EditionInfo:
-    """Import CMS files into one new edition under ``registry`` and return its info."""
+    """Import CMS files into one new edition under ``registry`` and return its info.
+
+    Args:
+        paths: files, directories of them, or CMS zips.
+        registry: the editions home.
+        program: the program, when the file names should not decide it.
+        replace: replace an edition of the same program and quarter.
+        progress: called with a line of progress now and then.
+        limits: bounds on the inputs (``adapters.cms._input.Limits``).
+    """
     say = progress or (lambda _msg: None)
-    sources = collect(paths)
+    sources = collect(paths, limits)
     chosen, quarter, version = plan(sources, program)
     if registry.exists(chosen, quarter) and not replace:
         raise EditionExistsError(
             f"a {chosen.value} edition for {quarter} is already imported; "
             "use --replace to replace it"
         )
-    with ThreadPoolExecutor(max_workers=1) as hasher:
-        digests = [
-            hasher.submit(lambda d: hashlib.sha256(d).hexdigest(), s.data)
-            for s in sources
-        ]
-        frames: dict[Table, list[pl.DataFrame]] = defaultdict(list)
-        counts: list[int] = []
-        for s in sources:
-            say(f"reading {s.name}")
-            frame = reader_for(s)(s.data, s.name)
-            frames[s.identity.table].append(frame)
-            counts.append(len(frame))
-        sha = [d.result() for d in digests]
-    tables = {t: pl.concat(fs) if len(fs) > 1 else fs[0] for t, fs in frames.items()}
-    info = EditionInfo(
-        program=chosen,
-        quarter=quarter,
-        version=version,
-        demo=False,
-        tables={t.value: len(f) for t, f in sorted(tables.items())},
-        sources=tuple(
-            SourceFile(file=s.name, sha256=h, rows=n, table=s.identity.table.value)
-            for s, h, n in zip(sources, sha, counts, strict=True)
-        ),
+    # a table's files one after another, tables in order of first appearance: each
+    # table is written (and its arrays freed) as soon as its last file is read
+    first: dict[Table, int] = {}
+    for i, s in enumerate(sources):
+        first.setdefault(s.identity.table, i)
+    order = sorted(
+        range(len(sources)), key=lambda i: (first[sources[i].identity.table], i)
     )
+    rows: dict[int, int] = {}
+    sha: dict[int, str] = {}
     # one import or removal at a time per home: the sweep in staging() must not take
     # another process's build for the leftovers of a killed one
     with registry.writing():
         staged = registry.staging()
+        writer = EditionWriter(staged, progress=say)
         try:
-            compile_edition(tables, info, staged, progress=say)
+            with ThreadPoolExecutor(max_workers=1) as prefetch:
+                ahead: Future[Content] = prefetch.submit(sources[order[0]].read)
+                for step, i in enumerate(order):
+                    s = sources[i]
+                    say(f"reading {s.name}")
+                    content = ahead.result()
+                    if step + 1 < len(order):
+                        ahead = prefetch.submit(sources[order[step + 1]].read)
+                    sha[i] = content.sha256
+                    frame = reader_for(s)(content.data, s.name)
+                    del content
+                    rows[i] = frame.height
+                    writer.add(s.identity.table, frame, s.name)
+                    del frame
+                    nxt = order[step + 1] if step + 1 < len(order) else None
+                    if (
+                        nxt is None
+                        or sources[nxt].identity.table is not s.identity.table
+                    ):
+                        writer.finish_table(s.identity.table)
+            tables: dict[str, int] = {}
+            for i, s in enumerate(sources):
+                key = s.identity.table.value
+                tables[key] = tables.get(key, 0) + rows[i]
+            info = EditionInfo(
+                program=chosen,
+                quarter=quarter,
+                version=version,
+                demo=False,
+                tables=dict(sorted(tables.items())),
+                sources=tuple(
+                    SourceFile(
+                        file=s.name,
+                        sha256=sha[i],
+                        rows=rows[i],
+                        table=s.identity.table.value,
+                    )
+                    for i, s in enumerate(sources)
+                ),
+            )
+            writer.finish(info)
         except BaseException:
+            writer.abort()
             shutil.rmtree(staged, ignore_errors=True)
             raise
         registry.install(staged, chosen, quarter, replace)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from fluorocode.domain.edits import Table
 
-#: Bump when the on-disk layout changes; an edition of another version is refused.
-STORE_FORMAT = 1
+#: Bump when the on-disk layout changes; an edition of another version is refused with
+#: a message to import the CMS files again. 2: the code universe (``codes.npy``) and
+#: ``first_effective`` in the manifest (issue 8).
+STORE_FORMAT = 2
 MANIFEST = "edition.json"
+#: The edition's code universe: sorted distinct base-36 code keys, int32.
+CODES_FILE = "codes.npy"
 #: Open PTP deletion date ('*' in the CMS file), stored as a sortable integer.
 OPEN_DELETION = 99991231
 

@@ -43,14 +43,29 @@ class DeletedCode:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class Guidance:
+    """A guidance add-on code: what it is for; whether it, not 76000, codes that guidance
+    beside one of its listed AOC primaries."""
+
+    code: str
+    purpose: str
+    replaces_76000: bool
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FluoroPolicy:
     deleted: dict[str, DeletedCode]
     integral: tuple[Family, ...]
     imaging_included: Family
-    guidance: dict[str, str]
+    guidance: dict[str, Guidance]
     pctc_builtin: frozenset[str]
     pctc_source: str
+
+    @property
+    def guidance_codes(self) -> frozenset[str]:
+        """77001, 77002, 77003: the keys of ``[guidance]``, the one list of them."""
+        return frozenset(self.guidance)
 
     def integral_family(self, code: str) -> Family | None:
         return _integral_family(self, code)
@@ -72,42 +87,109 @@ def _shape(code: str) -> str:
     return "".join("9" if c.isdigit() else "A" for c in code)
 
 
-def _codeset(entry: dict[str, Any]) -> CodeSet:
-    ranges = tuple((lo, hi) for lo, hi in entry.get("ranges", []))
-    for lo, hi in ranges:
-        if _shape(lo) != _shape(hi) or lo > hi:
-            raise ValueError(f"bad code range {lo}-{hi} in policy data")
-    return CodeSet(frozenset(entry.get("codes", [])), ranges)
+class PolicyDataError(ValueError):
+    """``fluoroscopy.toml`` does not have the shape this module reads (key named)."""
+
+
+def _keys(entry: Any, where: str, required: set[str], optional: set[str]) -> None:
+    """Refuse a missing or an unknown key, naming the entry (as extraction/pattern.py)."""
+    if not isinstance(entry, dict):
+        raise PolicyDataError(f"fluoroscopy.toml: {where} must be a table")
+    missing = sorted(required - set(entry))
+    unknown = sorted(set(entry) - required - optional)
+    if missing or unknown:
+        raise PolicyDataError(
+            f"fluoroscopy.toml: {where}: missing keys {missing}, unknown keys {unknown}"
+        )
+
+
+def _codeset(entry: dict[str, Any], where: str) -> CodeSet:
+    if "codes" not in entry and "ranges" not in entry:
+        raise PolicyDataError(f"fluoroscopy.toml: {where} lists no codes and no ranges")
+    codes = entry.get("codes", [])
+    ranges = tuple(tuple(r) for r in entry.get("ranges", []))
+    for code in codes:
+        if not isinstance(code, str) or len(code) != 5:
+            raise PolicyDataError(f"fluoroscopy.toml: {where}: bad code {code!r}")
+    for r in ranges:
+        if len(r) != 2 or _shape(r[0]) != _shape(r[1]) or r[0] > r[1]:
+            raise PolicyDataError(f"fluoroscopy.toml: {where}: bad code range {r!r}")
+    return CodeSet(frozenset(codes), tuple((lo, hi) for lo, hi in ranges))
+
+
+_TOP = {
+    "version",
+    "deleted",
+    "integral",
+    "imaging_included",
+    "guidance",
+    "pctc_builtin",
+}
 
 
 @cache
 def fluoro_policy() -> FluoroPolicy:
-    """The packaged fluoroscopy policy data."""
+    """The packaged fluoroscopy policy data, validated strictly (unknown keys refused)."""
     raw = resources.files(__name__).joinpath("fluoroscopy.toml").read_text("utf-8")
-    doc = tomllib.loads(raw)
-    if doc.get("version") != 1:
-        raise ValueError("fluoroscopy.toml: unsupported version")
-    deleted = {
-        d["code"]: DeletedCode(
+    return parse_policy(tomllib.loads(raw))
+
+
+def parse_policy(doc: dict[str, Any]) -> FluoroPolicy:
+    """Build the policy from the TOML document.
+
+    Raises:
+        PolicyDataError: a missing or unknown key, a bad code or range, naming where.
+    """
+    _keys(doc, "the document", _TOP, set())
+    if doc["version"] != 1:
+        raise PolicyDataError("fluoroscopy.toml: unsupported version")
+    deleted = {}
+    for i, d in enumerate(doc["deleted"]):
+        _keys(
+            d, f"deleted[{i}]", {"code", "from", "replacement", "note", "source"}, set()
+        )
+        deleted[d["code"]] = DeletedCode(
             d["code"],
             date.fromisoformat(d["from"]),
             d["replacement"],
             d["note"],
             d["source"],
         )
-        for d in doc["deleted"]
-    }
-    integral = tuple(
-        Family(f["family"], _codeset(f), f["source"]) for f in doc["integral"]
-    )
     imaging = doc["imaging_included"]
+    _keys(imaging, "imaging_included", {"source"}, {"codes", "ranges"})
+    included = Family(
+        "imaging included", _codeset(imaging, "imaging_included"), imaging["source"]
+    )
+    integral = []
+    for i, f in enumerate(doc["integral"]):
+        where = f"integral[{i}]"
+        _keys(f, where, {"family", "source"}, {"codes", "ranges", "same_as"})
+        if "same_as" in f:
+            if f["same_as"] != "imaging_included" or "codes" in f or "ranges" in f:
+                raise PolicyDataError(
+                    f"fluoroscopy.toml: {where}: same_as names 'imaging_included' "
+                    "and stands alone (no codes or ranges beside it)"
+                )
+            members = included.members
+        else:
+            members = _codeset(f, where)
+        integral.append(Family(f["family"], members, f["source"]))
+    guidance = {}
+    for code, g in doc["guidance"].items():
+        _keys(g, f"guidance.{code}", {"purpose", "replaces_76000"}, set())
+        if not isinstance(g["replaces_76000"], bool):
+            raise PolicyDataError(f"fluoroscopy.toml: guidance.{code}.replaces_76000")
+        guidance[code] = Guidance(code, g["purpose"], g["replaces_76000"])
+    pctc = doc["pctc_builtin"]
+    _keys(pctc, "pctc_builtin", {"codes", "source"}, {"guidance_codes"})
+    pctc_codes = frozenset(pctc["codes"]) | (
+        frozenset(guidance) if pctc.get("guidance_codes") else frozenset()
+    )
     return FluoroPolicy(
         deleted=deleted,
-        integral=integral,
-        imaging_included=Family(
-            "imaging included", _codeset(imaging), imaging["source"]
-        ),
-        guidance=dict(doc["guidance"]),
-        pctc_builtin=frozenset(doc["pctc_builtin"]["codes"]),
-        pctc_source=doc["pctc_builtin"]["source"],
+        integral=tuple(integral),
+        imaging_included=included,
+        guidance=guidance,
+        pctc_builtin=pctc_codes,
+        pctc_source=pctc["source"],
     )
