@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -33,6 +36,10 @@ ANSWERS: dict[str, Any] = {
     "separate_report": True,
     "distinct_indication": {"confirmed": True, "basis": "separate-encounter"},
 }
+
+
+#: ANSWERS as the audit trail keeps them: that an indication was given, not its words.
+AUDITED_ANSWERS: dict[str, Any] = {**ANSWERS, "indication": True}
 
 
 def knee(**changes: Any) -> dict[str, Any]:
@@ -113,3 +120,124 @@ def two_versions(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         path.write_bytes((_PTP_HEADER + body).encode("latin-1"))
         out[hashlib.sha256(path.read_bytes()).hexdigest()] = (path, action)
     return out
+
+
+# -- a real `fluorocode serve` process on a loopback port ----------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """``fluorocode serve`` in a child process: its port, a key, its log (stderr)."""
+
+    def __init__(self, home: Path, log: Path, *args: str) -> None:
+        from fluorocode.api import api_keys
+
+        self.home = home
+        self.token = api_keys(home).create("tester")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.args = [
+            sys.executable,
+            "-m",
+            "fluorocode",
+            "serve",
+            "--home",
+            str(home),
+            "--port",
+            str(self.port),
+            *args,
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Served:
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(self.args, stdout=log, stderr=log)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        import httpx
+
+        assert self.process is not None
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert self.process.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, "the server did not become ready"
+            time.sleep(0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def connect(self) -> socket.socket:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        return sock
+
+
+def read_response(sock: socket.socket, seconds: float = 10) -> tuple[int, bytes]:
+    """The status and raw bytes of one HTTP response, read until the server closes
+    the connection or the headers and a Content-Length's worth of body are in."""
+    sock.settimeout(seconds)
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            break
+        if not chunk:
+            break
+        data += chunk
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if sep:
+            length = [
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ]
+            if length and len(body) >= length[0]:
+                break
+    assert data.startswith(b"HTTP/1.1 "), data[:200]
+    return int(data.split(b" ", 2)[1]), data
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` that are service workers (not helpers)."""
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    workers = []
+    for child in map(int, listed):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        if b"spawn_main" in cmdline:
+            workers.append(child)
+    return workers
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from fluorocode import service
 from fluorocode.api import Checker, edition_to_dict
+from fluorocode.domain.encounter_schema import ENCOUNTER_SCHEMA, encounter_schema
 from fluorocode.service import schemas
 
 from ._support import ANSWERS, bearer, knee
@@ -50,7 +52,11 @@ def test_an_array_gets_reports_in_order_and_a_bad_one_is_rejected(
         "lines[0].units",
     }
     assert body[2]["errors"] == [
-        {"field": "$", "message": "an encounter must be a JSON object"}
+        {
+            "field": "$",
+            "message": "an encounter must be a JSON object",
+            "kind": "not_an_object",
+        }
     ]
     for report in body:
         schemas.Report.model_validate(report)
@@ -163,7 +169,11 @@ def test_extract_reads_one_note_or_many(
     )
     assert bad.status_code == 422
     assert bad.json()["errors"] == [
-        {"field": "[1].text", "message": "required: the note as a string"}
+        {
+            "field": "[1].text",
+            "message": "required: the note as a string",
+            "kind": "required",
+        }
     ]
     missing = client.post("/v1/extract", json={}, headers=bearer(tokens["scribe"]))
     assert missing.json()["errors"][0]["field"] == "text"
@@ -207,13 +217,18 @@ def test_a_check_that_cannot_be_audited_is_not_answered(
     assert "not recorded" in response.json()["message"]
 
 
-def test_unknown_paths_and_methods_answer_json(client: TestClient) -> None:
+def test_unknown_paths_and_methods_answer_json(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
     missing = client.get("/v2/check")
     assert missing.status_code == 404
     assert missing.json()["error"] == "not_found"
-    wrong = client.get("/v1/check")
+    wrong = client.get("/v1/check", headers=bearer(tokens["scribe"]))
     assert wrong.status_code == 405
     assert wrong.json()["error"] == "method_not_allowed"
+    # without a key, /v1/ says nothing of which paths or methods exist
+    assert client.get("/v1/check").status_code == 401
+    assert client.get("/v1/nothing-here").status_code == 401
 
 
 def test_the_openapi_document_lists_every_route_and_its_bodies(
@@ -225,6 +240,7 @@ def test_the_openapi_document_lists_every_route_and_its_bodies(
         "/v1/extract",
         "/v1/editions",
         "/v1/audit",
+        "/v1/schema",
         "/healthz",
         "/readyz",
     }
@@ -234,6 +250,47 @@ def test_the_openapi_document_lists_every_route_and_its_bodies(
         assert name in doc["components"]["schemas"]
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert doc["paths"]["/v1/check"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in doc["paths"]["/v1/schema"]["get"]
+
+
+def test_the_encounter_schema_is_published_once_and_public(
+    client: TestClient,
+) -> None:
+    """/v1/schema, the OpenAPI request body and the page: one definition."""
+    published = client.get("/v1/schema")  # no key: a shape is not clinical data
+    assert published.status_code == 200
+    assert published.headers["content-type"] == "application/schema+json"
+    assert published.json() == ENCOUNTER_SCHEMA
+    doc = client.get("/openapi.json").json()
+    assert schemas.CHECK_BODY == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Encounter"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/Encounter"}},
+        ]
+    }
+    assert doc["components"]["schemas"]["Encounter"] == ENCOUNTER_SCHEMA
+    page = client.get("/").text
+    rendered = page.split('id="encounter-schema">')[1].split("</script>")[0]
+    assert json.loads(rendered) == ENCOUNTER_SCHEMA
+    # the page's script and template hold no copy of what the schema says
+    template = Path(service.__file__).parent / "templates" / "index.html"
+    source = client.get("/static/page.js").text + template.read_text()
+    for copy in ("separate-encounter", "0-9A-Z", "µGy", "Gy*cm2", "maxItems = "):
+        assert copy not in source, copy
+
+
+def test_the_published_schema_carries_the_line_cap_in_force(
+    home: Path, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fluorocode.service.app import create_app
+
+    monkeypatch.setenv("FLUOROCODE_MAX_LINES", "2")
+    with TestClient(create_app(home)) as capped:
+        published = capped.get("/v1/schema").json()
+        assert published == encounter_schema(2)
+        assert published["else"]["properties"]["lines"]["maxItems"] == 2
+        document = capped.get("/openapi.json").json()
+        assert document["components"]["schemas"]["Encounter"] == published
 
 
 def test_the_page_is_served_with_a_strict_content_policy(client: TestClient) -> None:
@@ -265,3 +322,59 @@ def test_only_named_origins_may_frame_the_page(
     )
     assert refused.exit_code == 2
     assert "is not an origin" in refused.output
+
+
+def _strict(text: str) -> Any:
+    """JSON as the standard has it: ``NaN`` and ``Infinity`` are errors."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    ("field", "dose"),
+    [
+        ("air_kerma", b'{"value": 1e308, "unit": "Gy"}'),
+        ("dose_area_product", b'{"value": 1.7e308, "unit": "Gy\\u00b7m\\u00b2"}'),
+    ],
+)
+def test_a_dose_beyond_a_double_once_converted_is_rejected_in_valid_json(
+    client: TestClient, tokens: dict[str, str], field: str, dose: bytes
+) -> None:
+    body = (
+        b'{"id": "huge", "date_of_service": "2024-08-15", "place_of_service": "24", '
+        b'"lines": [{"code": "29880"}, {"code": "76000"}], '
+        b'"documentation": {"fluoroscopy": {"' + field.encode() + b'": ' + dose + b"}}}"
+    )
+    response = client.post(
+        "/v1/check",
+        content=body,
+        headers={**bearer(tokens["scribe"]), "content-type": "application/json"},
+    )
+    assert response.status_code == 200
+    report = _strict(response.text)
+    assert report["status"] == "rejected"
+    assert report["errors"][0]["field"].startswith(f"documentation.fluoroscopy.{field}")
+    assert "Infinity" not in response.text and "NaN" not in response.text
+
+
+def test_the_renderer_never_writes_nan_or_infinity(
+    client: TestClient, app: Any, tokens: dict[str, str], monkeypatch: Any
+) -> None:
+    from fluorocode.service.routes.v1 import render
+
+    for value in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(ValueError):
+            render({"evidence": {"air_kerma_mgy": value}})
+
+    class Broken:  # a report a bug upstream left a non-finite number in
+        def to_dict(self) -> dict[str, Any]:
+            return {"encounter_id": "knee-1", "status": "clean", "x": float("inf")}
+
+    monkeypatch.setattr(app.state.service.checker, "check", lambda obj: Broken())
+    response = client.post("/v1/check", json=knee(), headers=bearer(tokens["scribe"]))
+    assert response.status_code == 500
+    assert _strict(response.text)["error"] == "internal"
+    assert "Infinity" not in response.text

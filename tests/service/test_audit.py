@@ -14,7 +14,7 @@ from fluorocode.adapters.audit.records import canonical_sha256
 from fluorocode.cli import cli
 from fluorocode.service import schemas
 
-from ._support import ANSWERS, bearer, knee
+from ._support import ANSWERS, AUDITED_ANSWERS, bearer, knee
 
 
 def test_a_check_leaves_who_when_what_and_the_answers(
@@ -46,8 +46,9 @@ def test_a_check_leaves_who_when_what_and_the_answers(
         "ptp.bypassed",
         "fluoro.modifier-26",
     }
-    assert entry["answers"] == ANSWERS
+    assert entry["answers"] == AUDITED_ANSWERS
     assert "Jane" not in json.dumps(page)  # the note is never kept
+    assert ANSWERS["indication"] not in json.dumps(page)  # nor the indication's words
 
 
 def test_rejected_encounters_are_audited_with_their_errors(
@@ -58,6 +59,73 @@ def test_rejected_encounters_are_audited_with_their_errors(
     assert entry["status"] == "rejected"
     assert entry["edition"] is None
     assert {e["field"] for e in entry["errors"]} >= {"date_of_service", "lines"}
+    assert {e["kind"] for e in entry["errors"]} >= {"required"}
+
+
+#: Values a scribe might paste in the wrong place: a patient's name and record number.
+NAME = "Jane Q Patient"
+MRN = "MRN 4471-0098"
+
+
+def test_no_submitted_text_reaches_the_audit_trail(
+    client: TestClient, home: Path, tokens: dict[str, str]
+) -> None:
+    """A rejected "code" that was a patient's name was stored verbatim (issue 8)."""
+    rejected = knee(
+        id="leaky-1",
+        lines=[{"code": NAME, "modifiers": [MRN], "units": NAME}],
+        place_of_service=NAME,
+        date_of_service=MRN,
+        note=f"{NAME}, {MRN}. Fluoroscopy time 1:30.",
+        documentation={
+            "fluoroscopy": {
+                "indication": f"{NAME} fell at home",
+                "minutes": NAME,
+                "air_kerma": {"value": 3.1, "unit": NAME},
+                "distinct_indication": {"confirmed": True, "basis": NAME},
+            }
+        },
+        **{NAME: MRN},  # an unknown field whose very name is the patient's
+    )
+    valid = knee(
+        id="leaky-2",
+        note=f"{NAME}, {MRN}. Fluoroscopy time 1:30.",
+        documentation={
+            "fluoroscopy": {**ANSWERS, "indication": f"Dynamic views for {NAME}"}
+        },
+    )
+    response = client.post(
+        "/v1/check", json=[rejected, valid], headers=bearer(tokens["scribe"])
+    )
+    assert response.status_code == 200
+    reports = response.json()
+    assert reports[0]["status"] == "rejected"
+    assert NAME in json.dumps(reports[0])  # the caller is told what was wrong...
+    first, second = client.get("/v1/audit", headers=bearer(tokens["admin"])).json()[
+        "items"
+    ]
+    # ...the audit trail keeps which field and what kind of fault, not the value
+    assert first["status"] == "rejected"
+    assert first["answers"] == {}
+    assert {"field": "*", "kind": "unknown_field"} in first["errors"]
+    assert {e["field"] for e in first["errors"]} >= {
+        "lines[0].code",
+        "place_of_service",
+        "date_of_service",
+    }
+    assert all(set(e) == {"field", "kind"} for e in first["errors"])
+    assert second["status"] != "rejected"
+    assert second["answers"]["indication"] is True
+    # nothing of it anywhere in the database's files, the log or the export
+    for path in home.glob("audit.sqlite3*"):
+        raw = path.read_bytes()
+        for secret in (NAME, "Jane", MRN, "fell at home", "Dynamic views"):
+            assert secret.encode() not in raw, (path.name, secret)
+    exported = CliRunner().invoke(
+        cli, ["audit", "export", "--format", "csv", "--home", str(home)]
+    )
+    assert exported.exit_code == 0
+    assert "Jane" not in exported.stdout and "4471" not in exported.stdout
 
 
 def test_the_trail_pages_and_filters(
@@ -119,7 +187,7 @@ def test_the_trail_exports_as_csv_and_json_lines(
         "2024Q3",
         "true",
     )
-    assert json.loads(rows[0]["answers"]) == ANSWERS
+    assert json.loads(rows[0]["answers"]) == AUDITED_ANSWERS
     later = runner.invoke(
         cli, ["audit", "export", "--since", "2999-01-01", "--home", str(home)]
     )

@@ -100,10 +100,10 @@ def test_the_log_has_method_path_status_latency_key_and_count_only(
     client.post("/v1/check", content=b'{"note": "Jane Q Patient', headers=headers)
     client.get("/v1/audit?encounter_id=ZZTOP", headers=bearer(tokens["admin"]))
 
-    def explode(objs: Any) -> Any:
+    def explode(obj: Any) -> Any:
         raise ValueError("PHI-IN-MESSAGE Jane Q Patient")
 
-    monkeypatch.setattr(app.state.service.checker, "check_many", explode)
+    monkeypatch.setattr(app.state.service.checker, "check", explode)
     crashed = client.post("/v1/check", json=noted, headers=headers)
     assert crashed.status_code == 500
     assert crashed.json()["error"] == "internal"
@@ -127,3 +127,48 @@ def test_the_log_has_method_path_status_latency_key_and_count_only(
         ["POST", "/v1/check", "500"],
     ]
     assert any("unhandled ValueError at " in m for m in messages)
+
+
+def test_a_corrupt_key_file_is_503_and_not_ready_without_its_path(
+    client: TestClient,
+    home: Path,
+    tokens: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """It was a 422 naming the file to anyone, while /readyz said ready (issue 8)."""
+    assert client.get("/readyz").status_code == 200
+    (home / "api-keys.json").write_text('{"format": 1, "keys": [{"name": ')
+    caplog.set_level(logging.INFO, logger="fluorocode.service")
+    for headers in (bearer(tokens["scribe"]), bearer("fck_guess")):
+        response = client.post("/v1/check", json=knee(), headers=headers)
+        assert response.status_code == 503
+        assert response.json()["error"] == "unavailable"
+        assert str(home) not in response.text and "api-keys" not in response.text
+        assert "JSONDecodeError" not in response.text
+    # no key at all: refused as ever, the file is not even read
+    assert client.post("/v1/check", json=knee()).status_code == 401
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "not_ready"
+    assert ready.json()["reasons"] == ["the API key file cannot be read (ApiKeyError)"]
+    assert str(home) not in ready.text
+    logged = [r.getMessage() for r in caplog.records]
+    assert (
+        "the API key file cannot be read (ApiKeyError from JSONDecodeError)" in logged
+    )
+    assert not [m for m in logged if tokens["scribe"] in m or "fck_guess" in m]
+
+
+def test_a_5xx_answer_names_no_file(
+    client: TestClient, app: Any, home: Path, tokens: dict[str, str]
+) -> None:
+    from fluorocode.errors import AuditError
+
+    def fail(*args: Any) -> Any:
+        raise AuditError(f"{home}/audit.sqlite3: audit write failed (disk I/O error)")
+
+    app.state.service.writer.log.write = fail
+    response = client.post("/v1/check", json=knee(), headers=bearer(tokens["scribe"]))
+    assert response.status_code == 503
+    assert str(home) not in response.text and "disk I/O" not in response.text
+    assert response.headers["x-request-id"] in response.json()["message"]

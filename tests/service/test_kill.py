@@ -1,10 +1,13 @@
-"""``fluorocode serve`` killed with SIGKILL mid-stream loses no acknowledged check."""
+"""``fluorocode serve`` under kill -9: no acknowledged check lost, no worker orphaned.
+
+The supervisor of ``--workers N`` replaces a worker that dies, and its workers die
+with it even when it is killed with SIGKILL (``cli._workers``).
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,18 +16,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from fluorocode.api import api_keys, audit_log
 
-from ._support import bearer, knee
+from ._support import Served, alive, bearer, children, free_port, knee
 
 NOTE = "Jane Q Patient, MRN 000111. Fluoroscopy time 1:30."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_every_acknowledged_check_survives_a_kill_9(tmp_path: Path) -> None:
@@ -141,3 +139,85 @@ def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
         time.sleep(0.1)
     recorded = {r.encounter_id for r in audit_log(home).records()}
     assert {f"t{i}" for i in range(20)} <= recorded
+
+
+def _workers(supervisor: int, count: int, seconds: float = 60) -> list[int]:
+    """The supervisor's ``count`` worker pids, once that many run."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = children(supervisor)
+        if len(found) == count:
+            return found
+        assert time.monotonic() < deadline, f"workers: {found}"
+        time.sleep(0.1)
+
+
+def _reap(pids: list[int]) -> None:
+    """Leave nothing running, whatever a test did or failed to do."""
+    for pid in pids:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_workers_die_with_a_killed_supervisor(tmp_path: Path) -> None:
+    """kill -9 of the supervisor left both workers serving, orphaned (issue 8)."""
+    served = Served(tmp_path / "home", tmp_path / "serve.log", "--workers", "2")
+    workers: list[int] = []
+    with served:
+        assert served.process is not None
+        try:
+            workers = _workers(served.process.pid, 2)
+            os.kill(served.process.pid, signal.SIGKILL)
+            served.process.wait(timeout=10)
+            deadline = time.monotonic() + 5
+            while any(alive(pid) for pid in workers):
+                assert time.monotonic() < deadline, "a worker outlived its supervisor"
+                time.sleep(0.05)
+            with pytest.raises(httpx.TransportError):
+                httpx.get(f"{served.url}/healthz", timeout=2)
+        finally:
+            _reap(workers)
+
+
+def test_a_dead_worker_is_replaced_and_the_port_keeps_answering(
+    tmp_path: Path,
+) -> None:
+    served = Served(tmp_path / "home", tmp_path / "serve.log", "--workers", "2")
+    workers: list[int] = []
+    with served:
+        assert served.process is not None
+        supervisor = served.process.pid
+        try:
+            workers = _workers(supervisor, 2)
+            os.kill(workers[0], signal.SIGKILL)
+            answered = []
+            for i in range(40):  # a new connection each time, as new clients come
+                response = httpx.post(
+                    f"{served.url}/v1/check",
+                    json=knee(id=f"after-{i}"),
+                    headers=bearer(served.token),
+                    timeout=10,
+                )
+                answered.append(response.status_code)
+                time.sleep(0.05)
+            assert answered == [200] * 40
+            deadline = time.monotonic() + 30
+            while True:
+                now = children(supervisor)
+                if len(now) == 2 and workers[0] not in now:
+                    break
+                assert time.monotonic() < deadline, f"not replaced: {now}"
+                time.sleep(0.1)
+            workers += now
+            assert workers[1] in now  # the other one was left alone
+            served.wait_ready()
+            log = served.log.read_text()
+            assert f"worker 0 (pid {workers[0]}) ended with signal SIGKILL" in log
+            assert "starting another (restart 1 of at most 5 in 60 s)" in log
+            served.process.send_signal(signal.SIGTERM)
+            assert served.process.wait(timeout=30) == 0
+            assert not [pid for pid in now if alive(pid)]
+        finally:
+            _reap(workers)
+    recorded = {r.encounter_id for r in audit_log(served.home).records()}
+    assert {f"after-{i}" for i in range(40)} <= recorded

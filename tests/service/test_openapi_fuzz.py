@@ -68,6 +68,7 @@ OPERATIONS = [
     ("POST", "/v1/extract"),
     ("GET", "/v1/editions"),
     ("GET", "/v1/audit"),
+    ("GET", "/v1/schema"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 ]
@@ -85,7 +86,7 @@ def test_every_operation_is_fuzzed(api_schema: Any) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "mode"),
     [(m, p, GenerationMode.POSITIVE) for m, p in OPERATIONS]
-    # negative: invalid bodies and parameters (health and readiness take none)
+    # negative: invalid bodies and parameters (schema, health, readiness take none)
     + [(m, p, GenerationMode.NEGATIVE) for m, p in OPERATIONS[:4]],
 )
 def test_the_api_honours_its_openapi_document(

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from fluorocode.api import audit_log
+from fluorocode.domain.encounter_schema import ENCOUNTER_SCHEMA
+from fluorocode.service.app import create_app
 
-from ._support import ANSWERS, KNEE, LiveServer
+from ._support import ANSWERS, AUDITED_ANSWERS, KNEE, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -146,7 +148,7 @@ def test_a_provider_confirms_a_separate_encounter_and_gets_26_xe(
 
     first, second = audit_log(home).page()[0]
     assert (first.status, second.status) == ("needs_provider_input", "corrected")
-    assert second.answers == ANSWERS
+    assert second.answers == AUDITED_ANSWERS
 
 
 def test_a_negative_dose_is_refused_next_to_the_field(
@@ -241,12 +243,13 @@ def test_a_refused_key_and_bad_json_are_said_where_they_are(
     page.get_by_role("button", name="Check", exact=True).click()
     page.locator("#api-key-error").filter(has_text="unknown or revoked").wait_for()
     page.get_by_label("API key").fill(tokens["scribe"])
+    # a date of the right form that is no date: only the engine can tell
     page.get_by_label("Encounter (JSON)").fill(
-        json.dumps({**KNEE, "place_of_service": "7"})
+        json.dumps({**KNEE, "date_of_service": "2024-02-30"})
     )
     page.get_by_role("button", name="Check", exact=True).click()
     page.locator("#status").filter(has_text="invalid").wait_for()
-    assert "place_of_service" in page.locator("#rejected-errors").inner_text()
+    assert "date_of_service" in page.locator("#rejected-errors").inner_text()
     shot(page, "6-rejected")
 
 
@@ -274,3 +277,67 @@ def test_other_questions_are_shown_and_answered_in_the_encounter(
     page.locator("#status").filter(has_text="Clean").wait_for()
     assert page.locator("#questions").is_hidden()
     assert page.locator("#claim-text").inner_text() == "99213 x1\n76000 x3"
+
+
+def test_the_page_checks_an_encounter_against_the_served_schema(
+    chromium: Any, home: Path, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Line cap, code form, modifier count, units, place of service: from the schema.
+
+    The service runs with a line cap of 2 (``FLUOROCODE_MAX_LINES``), which no copy in
+    the page could know: the page refuses a third line because the schema it was given
+    says so, and sends nothing.
+    """
+    monkeypatch.setenv("FLUOROCODE_MAX_LINES", "2")
+    with LiveServer(create_app(home)) as server:
+        tab = chromium.new_page()
+        try:
+            posts: list[str] = []
+            tab.on(
+                "request", lambda r: posts.append(r.url) if r.method == "POST" else None
+            )
+            tab.goto(server.url + "/")
+            tab.get_by_label("API key").fill(tokens["scribe"])
+            bad = {
+                **KNEE,
+                "place_of_service": "7",
+                "lines": [
+                    {"code": "2988", "units": 0},
+                    {"code": "76000", "modifiers": ["26", "XE", "XS", "XU", "59"]},
+                    {"code": "99213"},
+                ],
+            }
+            tab.get_by_label("Encounter (JSON)").fill(json.dumps(bad))
+            tab.get_by_role("button", name="Check", exact=True).click()
+            message = tab.locator("#encounter-error").inner_text()
+            assert message.startswith("Not sent: ")
+            for words in (
+                "place_of_service ",
+                'lines[0].code "2988" is not a HCPCS/CPT code',
+                "lines[0].units must be at least 1",
+                "lines[1].modifiers may have at most 4",
+                "lines may have at most 2",
+            ):
+                assert words in message, (words, message)
+            assert posts == []
+            shot(tab, "8-schema-refused")
+            two = {**KNEE, "lines": KNEE["lines"][:2]}
+            tab.get_by_label("Encounter (JSON)").fill(json.dumps(two))
+            tab.get_by_role("button", name="Check", exact=True).click()
+            tab.locator("#status").filter(has_text="Needs the provider").wait_for()
+            assert len(posts) == 1
+            fluoro = ENCOUNTER_SCHEMA["properties"]["documentation"]["properties"][
+                "fluoroscopy"
+            ]["properties"]
+            bases = tab.locator("#basis option").evaluate_all(
+                "options => options.map(o => o.value).filter(Boolean)"
+            )
+            assert bases == fluoro["distinct_indication"]["properties"]["basis"]["enum"]
+            units = tab.locator("#dap-unit option").evaluate_all(
+                "options => options.map(o => o.value)"
+            )
+            assert (
+                units == fluoro["dose_area_product"]["properties"]["unit"]["examples"]
+            )
+        finally:
+            tab.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -46,6 +49,10 @@ def export_command(fmt: str, output: str, since: str | None, home: str | None) -
     status, edition and source checksums, each line's decision, each finding's rule
     and the provider's answers. Never the note.
 
+    A file given with --output is written whole or not at all, readable by its owner
+    only (mode 0600). In CSV, a cell that a spreadsheet would run as a formula (it
+    begins with = + - @, a tab or a carriage return) gets a leading quote.
+
     Example: fluorocode audit export --format csv --output audit.csv
     """
     if since is not None:
@@ -53,9 +60,33 @@ def export_command(fmt: str, output: str, since: str | None, home: str | None) -
     if output == "-":
         count = export_audit(home, fmt, sys.stdout, since)
     else:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count = export_audit(home, fmt, out, since)
+        count = _export_to_file(Path(output), home, fmt, since)
     click.echo(f"fluorocode: {count} record(s) exported", err=True)
+
+
+def _export_to_file(path: Path, home: str | None, fmt: str, since: str | None) -> int:
+    """Export into ``path`` atomically, readable by its owner only (0600).
+
+    The records go to a new private file beside ``path``, flushed to disk, which then
+    replaces ``path`` in one rename: a reader never sees half an export, a failed
+    export leaves the old file as it was, and the audit trail's content is never
+    readable by others, even for a moment.
+    """
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise click.FileError(str(path), hint=exc.strerror) from exc
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            count = export_audit(home, fmt, out, since)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
 
 
 def _utc(text: str) -> str:

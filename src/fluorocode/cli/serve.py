@@ -20,6 +20,11 @@ from fluorocode.cli._workers import run_workers
 from fluorocode.config import EMBED_ORIGINS_ENV, HOME_ENV, MAX_BODY_ENV, resolve_home
 
 APP = "fluorocode.service.app:create_app_from_env"
+#: uvicorn's httptools protocol with a bound on header size and time (uvicorn has none).
+HTTP = "fluorocode.service.protocol:LimitedHttpToolsProtocol"
+#: NOTE: ``service.protocol.READ_TIMEOUT_ENV`` spells the same name (the command line
+#: may not import the service); ``tests/service/test_limits.py`` pins the two together.
+READ_TIMEOUT_ENV = "FLUOROCODE_READ_TIMEOUT"
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?\Z")
 
 
@@ -41,6 +46,15 @@ _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?\Z")
     help="Largest request body accepted; larger ones get 413.",
 )
 @click.option(
+    "--read-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time a client has to send a request's headers, then its body; a slower "
+    "one gets 408 and is disconnected.",
+)
+@click.option(
     "--embed-origin",
     "embed_origins",
     multiple=True,
@@ -54,6 +68,7 @@ def serve_command(
     port: int,
     workers: int,
     max_body_mb: float,
+    read_timeout: float,
     embed_origins: tuple[str, ...],
     home: str | None,
 ) -> None:
@@ -64,6 +79,11 @@ def serve_command(
     key there (or open http://HOST:PORT/#key=KEY). Checks are recorded in the audit
     trail (<home>/audit.sqlite3) before they are answered. The access log names the
     key, never a note or an encounter's content.
+
+    Limits: request line and headers 64 KiB (431 above); --read-timeout to send the
+    headers and then the body (408); --max-body-mb (413). With --workers N, a worker
+    that dies is replaced (at most 5 times a minute, else the service stops with
+    status 1), and the workers end with the supervisor, even on kill -9.
 
     Example: fluorocode serve --port 8000 --workers 2
     """
@@ -84,6 +104,7 @@ def serve_command(
     os.environ[EMBED_ORIGINS_ENV] = " ".join(embed_origins)
     os.environ[HOME_ENV] = str(resolved)
     os.environ[MAX_BODY_ENV] = str(int(max_body_mb * 1024 * 1024))
+    os.environ[READ_TIMEOUT_ENV] = repr(read_timeout)
     if not api_keys(resolved).list():
         click.echo(
             "fluorocode: no API key yet, every /v1/ call will get 401; create one "
@@ -95,6 +116,7 @@ def serve_command(
         "access_log": False,  # ours (service.edge) logs without the query string
         "server_header": False,
         "log_level": "info",
+        "http": HTTP,
     }
     if workers == 1:
         uvicorn.run(APP, factory=True, host=host, port=port, **options)

@@ -7,9 +7,12 @@ siblings (import-linter); ``fluorocode serve`` starts uvicorn on the import stri
 ``service.app:create_app_from_env``.
 
 - ``app``: ``create_app(home, ...)``, the application factory;
-- ``edge``: the outermost ASGI layer (request size limit, access log without clinical
-  content, request ids, a JSON 500 for anything unexpected);
-- ``auth``: API keys (``Authorization: Bearer KEY``) and their scopes;
+- ``protocol``: uvicorn's httptools protocol with bounded header size and time;
+- ``edge``: the outermost ASGI layer (the API key before the body, body size and time
+  limits, access log without clinical content, request ids, a JSON 500 for anything
+  unexpected);
+- ``auth``: API keys (``Authorization: Bearer KEY``) and their scopes; the public
+  ``/v1/schema``;
 - ``errors``: the error tree and HTTP errors as JSON naming the field;
 - ``schemas``: pydantic models of the contract's JSON, for the OpenAPI document;
 - ``routes``: ``/v1/*``, health and readiness, the page;

@@ -6,12 +6,14 @@ audit writer thread; they share the files. The lifespan opens the audit trail an
 the editions before the first request, and writes what is queued on shutdown.
 
 Settings for ``create_app_from_env`` (set by ``fluorocode serve``):
-``FLUOROCODE_HOME``, ``FLUOROCODE_MAX_BODY_BYTES`` and ``FLUOROCODE_EMBED_ORIGINS``
-(space-separated origins allowed to frame the page).
+``FLUOROCODE_HOME``, ``FLUOROCODE_MAX_BODY_BYTES``, ``FLUOROCODE_READ_TIMEOUT``
+(seconds to receive a request's headers, then its body) and
+``FLUOROCODE_EMBED_ORIGINS`` (space-separated origins allowed to frame the page).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import sys
@@ -38,12 +40,15 @@ from fluorocode.api import (
     KeyStore,
     api_keys,
     audit_log,
+    encounter_json_schema,
 )
+from fluorocode.errors import FluorocodeError
 from fluorocode.service import errors
 from fluorocode.service.auth import SECURITY_SCHEMES
 from fluorocode.service.edge import DEFAULT_MAX_BODY, EdgeMiddleware
+from fluorocode.service.protocol import DEFAULT_READ_TIMEOUT, read_timeout
 from fluorocode.service.routes import health, page, v1
-from fluorocode.service.schemas import BODY_MODELS
+from fluorocode.service.schemas import BODY_MODELS, ENCOUNTER
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,6 +63,9 @@ class ServiceState:
         self.keys = keys
         self.audit = audit
         self.csp = csp
+        #: the encounter's JSON Schema with this checker's line cap: /v1/schema, the
+        #: OpenAPI document's request body and the page's constraints
+        self.schema = encounter_json_schema(checker.max_lines)
         self._writer: AuditWriter | None = None
         self._lock = threading.Lock()
         self.warm_error: str | None = None
@@ -80,6 +88,14 @@ class ServiceState:
         self.warm_error = None
         return infos
 
+    def keys_error(self) -> str | None:
+        """Why the API keys cannot be checked (no path: readiness is public), or None."""
+        try:
+            self.keys.list()
+        except FluorocodeError as exc:
+            return f"the API key file cannot be read ({type(exc).__name__})"
+        return None
+
     def close(self) -> None:
         """Write what is queued and stop the writer (a later request starts another)."""
         with self._lock:
@@ -99,6 +115,7 @@ def create_app(
     home: str | os.PathLike[str] | None = None,
     *,
     max_body: int = DEFAULT_MAX_BODY,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
     embed_origins: tuple[str, ...] = (),
 ) -> FastAPI:
     """The service for the editions, keys and audit trail under ``home``.
@@ -107,6 +124,8 @@ def create_app(
         home: the home directory (``--home``, else ``$FLUOROCODE_HOME``, else the user
             data directory).
         max_body: the largest request body accepted, in bytes (413 above).
+        read_timeout: seconds from a request's start to the end of its body (408
+            after).
         embed_origins: origins allowed to show the page in a frame (none by default).
     """
     checker = Checker(home)
@@ -132,8 +151,9 @@ def create_app(
         summary="Coding compliance for fluoroscopy (CPT 76000) and CMS NCCI edits.",
         description=(
             "The check contract over HTTP (contract.md). Every `/v1/` call needs "
-            "`Authorization: Bearer KEY`; create keys with `fluorocode keys create "
-            "NAME`. Errors are JSON naming the field at fault."
+            "`Authorization: Bearer KEY` (create keys with `fluorocode keys create "
+            "NAME`), except `GET /v1/schema`: the JSON Schema of an encounter is "
+            "public, like this document. Errors are JSON naming the field at fault."
         ),
         lifespan=lifespan,
         docs_url=None,  # the bundled UIs load scripts from a CDN; the JSON is enough
@@ -145,7 +165,12 @@ def create_app(
     app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
-    app.add_middleware(EdgeMiddleware, max_body=max_body)
+    app.add_middleware(
+        EdgeMiddleware,
+        keys=state.keys,
+        max_body=max_body,
+        read_timeout=read_timeout,
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -161,6 +186,8 @@ def create_app(
                 ref_template="#/components/schemas/{model}",
             )
             schema["components"]["schemas"].update(defs.get("$defs", {}))
+            # the one definition of an encounter, as published at /v1/schema
+            schema["components"]["schemas"][ENCOUNTER] = copy.deepcopy(state.schema)
             schema["components"]["securitySchemes"] = SECURITY_SCHEMES
             app.openapi_schema = schema
         return app.openapi_schema
@@ -182,4 +209,6 @@ def create_app_from_env() -> FastAPI:
         logger.propagate = False
     max_body = int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY))
     origins = tuple(os.environ.get(EMBED_ORIGINS_ENV, "").split())
-    return create_app(None, max_body=max_body, embed_origins=origins)
+    return create_app(
+        None, max_body=max_body, read_timeout=read_timeout(), embed_origins=origins
+    )

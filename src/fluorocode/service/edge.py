@@ -1,14 +1,24 @@
-"""The outermost layer of the app: size limit, request id, access log, last-resort 500.
+"""The outermost layer of the app: API keys, limits, request id, access log, last 500.
+
+Every request, before any route runs:
+
+1. **API key first.** A ``/v1/`` path (but the public ``/v1/schema``) needs a valid
+   key (``auth.identify``); without one the answer is 401 at once, before a byte of
+   the body is read or waited for. The key goes to ``scope["state"]`` for the route
+   (its scope, 403) and the log. A key file that cannot be read is 503, logged here by
+   its type; the answer names no path.
+2. **Body size.** A body over the limit, announced by ``Content-Length`` or found while
+   reading, is answered 413 and never parsed.
+3. **Body time.** The route reads the body through a ``receive`` bounded by
+   ``read_timeout`` seconds from the request's start; a client that stalls gets 408
+   and the connection is closed. (The headers have the same budget, in
+   ``service.protocol``.)
 
 The access log line holds the method, the path (never the query string), the status,
 the latency, the API key's name and how many encounters a check carried, and the
 request id; never a body, a note, a code or any clinical content. An unexpected error is
 logged by its type and the place it was raised, without its message (a message may
 quote the input), and answered with a JSON 500 naming the request id.
-
-Bodies are read here, up to the limit, before any route runs: a body over the limit
-(announced by ``Content-Length`` or found while reading) is answered 413 and never
-parsed.
 """
 
 from __future__ import annotations
@@ -21,10 +31,14 @@ import traceback
 import uuid
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
+import anyio
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fluorocode.service.errors import error_body
+from fluorocode.api import KeyStore
+from fluorocode.service.auth import identify, needs_key
+from fluorocode.service.errors import HttpError, error_body
+from fluorocode.service.protocol import DEFAULT_READ_TIMEOUT
 
 log = logging.getLogger("fluorocode.service")
 
@@ -39,12 +53,24 @@ class _TooLarge(Exception):
     pass
 
 
+class _TooSlow(Exception):
+    pass
+
+
 class EdgeMiddleware:
     """Pure ASGI middleware (module docstring)."""
 
-    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        keys: KeyStore,
+        max_body: int = DEFAULT_MAX_BODY,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+    ) -> None:
         self.app = app
+        self.keys = keys
         self.max_body = max_body
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,16 +95,29 @@ class EdgeMiddleware:
             await send(message)
 
         try:
-            replay = await self._read_body(scope, receive)
-            await self.app(scope, replay, send_with_headers)
+            headers = Headers(scope=scope)
+            if needs_key(path):
+                key = identify(self.keys, headers.get("authorization", ""))
+                state["api_key"] = key
+                state["key_name"] = key.name
+            self._check_length(headers)
+            bounded = self._bounded(receive, anyio.current_time() + self.read_timeout)
+            await self.app(scope, bounded, send_with_headers)
+        except HttpError as exc:  # refused before the app: the body is never read
+            if not sent["status"]:
+                body = error_body(exc.status, exc.message, exc.errors)
+                await _json(send_with_headers, exc.status, body, exc.headers)
         except _TooLarge:
             if not sent["status"]:
                 limit = f"{self.max_body / 1024 / 1024:g} MB"
-                await _json(
-                    send_with_headers,
-                    413,
-                    error_body(413, f"request body over the {limit} limit"),
+                message = f"request body over the {limit} limit"
+                await _json(send_with_headers, 413, error_body(413, message))
+        except _TooSlow:
+            if not sent["status"]:
+                message = (
+                    f"the request body did not arrive within {self.read_timeout:g} s"
                 )
+                await _json(send_with_headers, 408, error_body(408, message))
         except Exception as exc:
             frame = traceback.extract_tb(exc.__traceback__)[-1:]
             where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
@@ -100,56 +139,54 @@ class EdgeMiddleware:
                 request_id,
             )
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> Receive:
-        """Read the whole body (refusing more than the limit) and replay it."""
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    if int(value) > self.max_body:
-                        raise _TooLarge
-                except ValueError:
-                    pass
-        chunks: list[bytes] = []
+    def _check_length(self, headers: Headers) -> None:
+        """413 at once for a body announced over the limit."""
+        try:
+            announced = int(headers.get("content-length", "0"))
+        except ValueError:
+            return  # the HTTP parser refuses a malformed length before we run
+        if announced > self.max_body:
+            raise _TooLarge
+
+    def _bounded(self, receive: Receive, deadline: float) -> Receive:
+        """``receive`` that refuses a body over the limit or later than ``deadline``."""
         size = 0
-        while True:
-            message = await receive()
+        done = False
+
+        async def bounded() -> Message:
+            nonlocal size, done
+            if done:  # after the body: a wait for the disconnect, unbounded
+                return await receive()
+            with anyio.move_on_after(deadline - anyio.current_time()) as waited:
+                message = await receive()
+            if waited.cancelled_caught:
+                raise _TooSlow
             if message["type"] != "http.request":
-                return _replay(b"", receive, message)
-            chunk = message.get("body", b"")
-            size += len(chunk)
+                done = True
+                return message
+            size += len(message.get("body", b""))
             if size > self.max_body:
                 raise _TooLarge
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return _replay(b"".join(chunks), receive, None)
+            done = not message.get("more_body", False)
+            return message
+
+        return bounded
 
 
-def _replay(body: bytes, receive: Receive, pending: Message | None) -> Receive:
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            if pending is not None:
-                return pending
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
-async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
-    data = json.dumps(body).encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(data)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+async def _json(
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Answer ``body`` and close the connection (a request body may be unread)."""
+    data = json.dumps(body, allow_nan=False).encode("utf-8")
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(data)).encode()),
+        (b"connection", b"close"),
+    ]
+    for name, value in (extra or {}).items():
+        headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})

@@ -4,10 +4,15 @@ Every error answer is ``{"error": code, "message": sentence, "errors": [{"field"
 "message"}]}`` (``schemas.ErrorBody``). The error tree maps to status codes in one place
 (``STATUS``), as the command line maps it to exit codes in ``cli.main``: bad input is a
 4xx naming the field; a store or audit trail that cannot serve is 503.
+
+A 5xx answer never carries the error's own message: it may hold a file's path or other
+internals of the server. The server log names the error's type; the caller learns what
+could not serve and the request id.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +35,8 @@ from fluorocode.errors import (
     QuantityError,
 )
 
+log = logging.getLogger("fluorocode.service")
+
 #: The error tree -> (HTTP status, error code); the first matching class wins.
 STATUS: tuple[tuple[type[FluorocodeError], int, str], ...] = (
     (ClaimInputError, 422, "invalid_input"),
@@ -43,15 +50,24 @@ STATUS: tuple[tuple[type[FluorocodeError], int, str], ...] = (
     (ConfigError, 503, "misconfigured"),
 )
 
+#: What a 5xx answer says instead of the error's message.
+_UNAVAILABLE = {
+    "audit_unavailable": "the audit trail cannot be written or read now",
+    "edition_unavailable": "the editions cannot be read now",
+    "misconfigured": "the service is misconfigured",
+}
+
 _CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    431: "headers_too_large",
     500: "internal",
     503: "unavailable",
 }
@@ -114,7 +130,14 @@ def install(app: FastAPI) -> None:
                 status, code = status_for, code_for
                 break
         errors = exc.errors if isinstance(exc, ClaimInputError) else []
-        body = error_body(status, str(exc), errors)
+        message = str(exc)
+        if status >= 500:  # the message may name a file or an internal: log the type
+            request_id = getattr(request.state, "request_id", "-")
+            log.error("%s request=%s", type(exc).__name__, request_id)
+            message = f"{_UNAVAILABLE.get(code, 'the service cannot answer now')} " + (
+                f"(request {request_id}); see the server log"
+            )
+        body = error_body(status, message, errors)
         body["error"] = code
         return JSONResponse(body, status)
 

@@ -1,11 +1,15 @@
 """The pydantic models of the HTTP edge: the contract's JSON, for the OpenAPI document.
 
-They describe what goes over the wire (contract.md); they do not decide it. Encounters
-are validated by ``fluorocode.api`` exactly as the command line does, so an invalid
-encounter gets its ``rejected`` report naming every bad field rather than a 422 for the
-whole request. Responses are serialised by the domain's ``to_dict`` and tested against
-these models (``tests/service``), so the document and the answers cannot drift apart.
-Every model allows fields it does not list: the contract may add fields.
+They describe what goes over the wire (contract.md); they do not decide it. The
+encounter is not among them: its one definition is the JSON Schema that
+``fluorocode.api.encounter_json_schema`` gives (``domain.encounter_schema``), which the
+service publishes at ``/v1/schema``, places in the OpenAPI document as
+``#/components/schemas/Encounter`` (``CHECK_BODY`` refers to it) and hands the page.
+Encounters are validated by ``fluorocode.api`` exactly as the command line does, so an
+invalid encounter gets its ``rejected`` report naming every bad field rather than a 422
+for the whole request. Responses are serialised by the domain's ``to_dict`` and tested
+against these models (``tests/service``), so the document and the answers cannot drift
+apart. Every model allows fields it does not list: the contract may add fields.
 """
 
 from __future__ import annotations
@@ -16,81 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 _OPEN = ConfigDict(extra="allow")
 
-Code = Field(pattern=r"^[0-9A-Z]{5}$", description="HCPCS/CPT code, 5 characters")
-
-
-class Line(BaseModel):
-    """One claim line."""
-
-    model_config = _OPEN
-    code: str = Code
-    modifiers: list[str] = Field(default_factory=list, max_length=4)
-    units: int = Field(default=1, ge=1)
-
-
-class Billing(BaseModel):
-    model_config = _OPEN
-    global_billing: bool = False
-
-
-class Dose(BaseModel):
-    """A dose value with its unit (air kerma: mGy, Gy, cGy; DAP: Gy·cm², µGy·m², ...)."""
-
-    model_config = _OPEN
-    value: float
-    unit: str
-
-
-class DistinctIndication(BaseModel):
-    model_config = _OPEN
-    confirmed: bool | None = None
-    basis: (
-        Literal[
-            "separate-encounter",
-            "separate-site",
-            "separate-practitioner",
-            "unusual-non-overlapping",
-        ]
-        | None
-    ) = None
-
-
-class Fluoroscopy(BaseModel):
-    """What the provider documented; an absent field means "not documented"."""
-
-    model_config = _OPEN
-    indication: str | None = None
-    minutes: float | None = None
-    air_kerma: Dose | None = None
-    dose_area_product: Dose | None = None
-    images_saved: bool | None = None
-    separate_report: bool | None = None
-    distinct_indication: DistinctIndication | None = None
-
-
-class Documentation(BaseModel):
-    model_config = _OPEN
-    fluoroscopy: Fluoroscopy | None = None
-
-
-class Encounter(BaseModel):
-    """One encounter (contract.md, "Input: one encounter")."""
-
-    model_config = _OPEN
-    id: str = Field(min_length=1)
-    date_of_service: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    place_of_service: str = Field(pattern=r"^\d{2}$")
-    claim_type: Literal["professional", "institutional"] = "professional"
-    program: Literal["medicare", "medicaid"] = "medicare"
-    billing: Billing | None = None
-    lines: list[Line] = Field(min_length=1)
-    documentation: Documentation | None = None
-    note: str | None = None
-
 
 class FieldError(BaseModel):
     field: str
     message: str
+    kind: str | None = None
 
 
 class ReportLine(BaseModel):
@@ -242,8 +176,9 @@ EXTRACT_BODY: dict[str, Any] = {
         {"type": "array", "items": {"$ref": "#/components/schemas/NoteItem"}},
     ]
 }
+#: The name of the encounter's schema among the document's components.
+ENCOUNTER = "Encounter"
 BODY_MODELS: tuple[type[BaseModel], ...] = (
-    Encounter,
     NoteRequest,
     NoteItem,
     Report,

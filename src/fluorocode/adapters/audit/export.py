@@ -4,6 +4,12 @@ JSON lines carry each record whole (``AuditRecord.to_dict``). CSV flattens it: s
 columns as they are, the edition split into its fields, and the structured parts
 (sources, lines, findings, answers, errors) as compact JSON in one column each, plus a
 ``decisions`` column a person can read (``0 29880-RT keep; 1 76000-26-XE modify``).
+
+A spreadsheet runs a cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or
+carriage return before one) as a formula: an encounter id ``=HYPERLINK(...)`` would
+become a live link in the reviewer's spreadsheet. Every such CSV cell is written with a
+leading ``'``, as OWASP's "CSV Injection" guidance advises; the JSON lines export is
+data, not a sheet, and keeps values as they are.
 """
 
 from __future__ import annotations
@@ -52,9 +58,21 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+#: The first characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: ``'`` before a formula's first character."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_row(record: AuditRecord) -> dict[str, Any]:
+    """One record as a CSV row, every cell neutralised (module docstring)."""
     edition = record.edition or {}
-    return {
+    row = {
         "id": record.id,
         "at": record.at,
         "key": record.key_name,
@@ -75,6 +93,7 @@ def csv_row(record: AuditRecord) -> dict[str, Any]:
         "answers": _compact(record.answers),
         "errors": _compact(record.errors),
     }
+    return {name: neutralise(value) for name, value in row.items()}
 
 
 def export(records: Iterable[AuditRecord], fmt: str, out: TextIO) -> int:
@@ -83,7 +102,8 @@ def export(records: Iterable[AuditRecord], fmt: str, out: TextIO) -> int:
         raise ValueError(f"unknown export format {fmt!r}; one of {FORMATS}")
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        # CRLF rows (RFC 4180): the writer then quotes a cell holding a lone \r too
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         for record in records:
             writer.writerow(csv_row(record))

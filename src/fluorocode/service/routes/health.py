@@ -1,4 +1,8 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (checks can run and be recorded)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (checks can run and be recorded).
+
+Both are public, so a reason for not being ready names what cannot serve, never a
+file's path or an error's message.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ async def healthz() -> JSONResponse:
 
 @router.get(
     "/readyz",
-    summary="Ready: an edition is loaded and the audit trail is writable",
+    summary="Ready: an edition is loaded, the audit trail is writable, the keys "
+    "can be read",
     response_model=schemas.Readiness,
     responses={503: {"model": schemas.Readiness, "description": "Not ready"}},
 )
@@ -32,6 +37,9 @@ async def readyz(request: Request) -> JSONResponse:
         reasons.append(service.warm_error)
     if not service.writer.alive:
         reasons.append("the audit trail is not writable")
+    keys_error = await anyio.to_thread.run_sync(service.keys_error)
+    if keys_error:
+        reasons.append(keys_error)
     body = {
         "status": "not_ready" if reasons else "ready",
         "editions": [

@@ -2,9 +2,14 @@
 
 The page calls ``/v1/check`` from the browser with the API key the user pastes (kept
 in the tab's ``sessionStorage``, or handed over in the address's fragment,
-``/#key=KEY``, which never reaches the server or its log). What it validates as the
-provider types (time and dose limits, units, the distinct-indication bases) comes from
-``api.page_settings()``, the engine's own limits.
+``/#key=KEY``, which never reaches the server or its log).
+
+Nothing the page checks is written twice. The encounter's shape (fields, code and
+modifier forms, modifier count, places of service, units, line cap, dose units,
+distinct-indication bases) is the JSON Schema the service publishes at ``/v1/schema``,
+rendered into the page; the page checks an encounter against it before sending. The
+plausibility limits of the answers (minutes, dose ranges) and each dose unit's factor
+come from ``api.page_settings()``, the engine's own limits.
 """
 
 from __future__ import annotations
@@ -57,7 +62,11 @@ async def prompt_page(request: Request) -> HTMLResponse:
     response = templates.TemplateResponse(
         request,
         "index.html",
-        {"settings": page_settings(), "example": EXAMPLE},
+        {
+            "settings": page_settings(),
+            "schema": request.app.state.service.schema,
+            "example": EXAMPLE,
+        },
     )
     response.headers["Content-Security-Policy"] = request.app.state.service.csp
     return response

@@ -5,9 +5,19 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const settings = JSON.parse($("settings").textContent);
-  // [unit, factor to mGy or Gy·cm²] pairs, in the order the selects offer them
-  const AK_UNITS = new Map(settings.air_kerma_units);
-  const DAP_UNITS = new Map(settings.dap_units);
+  // The encounter's one definition, as /v1/schema publishes it: every field, form,
+  // count and unit the page checks or offers is read from it, none written here.
+  const schema = JSON.parse($("encounter-schema").textContent);
+  const FLUORO = schema.properties.documentation.properties.fluoroscopy.properties;
+  const BASES = FLUORO.distinct_indication.properties.basis.enum;
+  // unit -> its factor to mGy or Gy·cm² (the engine's; undefined: no range check), in
+  // the order the schema lists the units
+  const unitsOf = (dose, factors) => {
+    const known = new Map(factors);
+    return new Map(dose.properties.unit.examples.map((u) => [u, known.get(u)]));
+  };
+  const AK_UNITS = unitsOf(FLUORO.air_kerma, settings.air_kerma_units);
+  const DAP_UNITS = unitsOf(FLUORO.dose_area_product, settings.dap_units);
   const example = JSON.parse($("example-encounter").textContent);
   const KEY_STORE = "fluorocode.apiKey";
   let encounter = null; // the encounter last checked, as sent
@@ -130,6 +140,82 @@
     if (obj) runCheck(obj);
     else $("encounter").focus();
   });
+
+  // -- the encounter against its schema, before anything is sent ---------------------
+  // The JSON Schema keywords the encounter schema uses (draft 2020-12): type, enum,
+  // const, required, properties, additionalProperties, items, min/maxItems,
+  // min/maxLength, pattern, minimum, maximum, if/then/else.
+
+  function typeOf(value) {
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "array";
+    if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+    return typeof value;
+  }
+
+  const TYPE_WORDS = {
+    object: "an object", array: "a list", string: "text", integer: "a whole number",
+    number: "a number", boolean: "true or false",
+  };
+
+  function at(path, key) {
+    if (typeof key === "number") return path + "[" + key + "]";
+    return path ? path + "." + key : key;
+  }
+
+  function validate(value, sch, path, out) {
+    const type = typeOf(value);
+    if (sch.type && !(type === sch.type || (sch.type === "number" && type === "integer"))) {
+      out.push([path, "must be " + (TYPE_WORDS[sch.type] || sch.type)]);
+      return out;
+    }
+    if ("const" in sch && value !== sch.const) out.push([path, "must be " + JSON.stringify(sch.const)]);
+    if (sch.enum && !sch.enum.includes(value)) {
+      out.push([path, sch.enum.length <= 6
+        ? "must be one of: " + sch.enum.join(", ")
+        : JSON.stringify(value) + " is not one of the " + sch.enum.length + " known values"]);
+    }
+    if (type === "string") {
+      if (sch.minLength === 1 && value.length === 0) out.push([path, "must not be empty"]);
+      else if (value.length < (sch.minLength ?? 0) || value.length > (sch.maxLength ?? Infinity)) {
+        out.push([path, sch.minLength === sch.maxLength
+          ? `must be ${sch.minLength} characters` : `must be at most ${sch.maxLength} characters`]);
+      }
+      if (sch.pattern && !new RegExp(sch.pattern, "u").test(value)) {
+        out.push([path, JSON.stringify(value) + " is not " +
+          (sch.description ? "a " + sch.description : "of the form " + sch.pattern)]);
+      }
+    }
+    if (type === "integer" || type === "number") {
+      if (value < (sch.minimum ?? -Infinity)) out.push([path, "must be at least " + sch.minimum]);
+      if (value > (sch.maximum ?? Infinity)) out.push([path, "must be at most " + sch.maximum]);
+    }
+    if (type === "array") {
+      if (value.length < (sch.minItems ?? 0)) out.push([path, `needs at least ${sch.minItems}`]);
+      if (value.length > (sch.maxItems ?? Infinity)) out.push([path, `may have at most ${sch.maxItems}`]);
+      if (sch.items) value.forEach((item, i) => validate(item, sch.items, at(path, i), out));
+    }
+    if (type === "object") {
+      for (const name of sch.required || []) {
+        if (!(name in value)) out.push([at(path, name), "is required"]);
+      }
+      const props = sch.properties || {};
+      for (const [name, item] of Object.entries(value)) {
+        if (props[name]) validate(item, props[name], at(path, name), out);
+        else if (sch.additionalProperties === false) out.push([at(path, name), "is not a field of an encounter"]);
+      }
+    }
+    if (sch.if) {
+      const branch = validate(value, sch.if, path, []).length === 0 ? sch.then : sch.else;
+      if (branch) validate(value, branch, path, out);
+    }
+    return out;
+  }
+
+  // "lines may have at most 50" once, even when two parts of the schema say it
+  function schemaErrors(obj) {
+    return [...new Set(validate(obj, schema, "", []).map(([p, m]) => (p || "$") + " " + m))];
+  }
   $("encounter").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
       ev.preventDefault();
@@ -138,6 +224,12 @@
   });
 
   async function runCheck(obj) {
+    const invalid = schemaErrors(obj);
+    if (invalid.length) {
+      setError("encounter", "Not sent: " + invalid.join("; ") + ".");
+      $("encounter").focus();
+      return;
+    }
     const key = $("api-key").value.trim();
     if (!key) {
       setError("api-key", "Paste an API key first.");
@@ -334,11 +426,11 @@
     return setError("minutes", "");
   }
 
-  function checkDose(id, label, units, max, canonical) {
+  function checkDose(id, label, units, minimum, max, canonical) {
     const n = number(id, label);
     if (n.error) return setError(id, n.error);
     if (n.empty) return setError(id, "");
-    if (n.value < 0) {
+    if (n.value < minimum) {
       return setError(id, `${label} cannot be negative: enter the value from the fluoroscope's dose report.`);
     }
     const factor = units.get($(id + "-unit").value);
@@ -363,8 +455,10 @@
   const checks = {
     indication: checkIndication,
     minutes: checkMinutes,
-    "air-kerma": () => checkDose("air-kerma", "Air kerma", AK_UNITS, settings.max_air_kerma_mgy, "mGy"),
-    dap: () => checkDose("dap", "Dose-area product", DAP_UNITS, settings.max_dap_gycm2, "Gy·cm²"),
+    "air-kerma": () => checkDose("air-kerma", "Air kerma", AK_UNITS,
+      FLUORO.air_kerma.properties.value.minimum, settings.max_air_kerma_mgy, "mGy"),
+    dap: () => checkDose("dap", "Dose-area product", DAP_UNITS,
+      FLUORO.dose_area_product.properties.value.minimum, settings.max_dap_gycm2, "Gy·cm²"),
   };
 
   function validateAll(withBasis) {
@@ -484,6 +578,10 @@
   for (const [id, units] of [["air-kerma-unit", AK_UNITS], ["dap-unit", DAP_UNITS]]) {
     $(id).replaceChildren(...[...units.keys()].map((u) => el("option", { value: u }, u)));
   }
+  // "separate-site" -> "Separate site (XS)": the schema's bases, the engine's modifiers
+  $("basis").append(...BASES.map((basis) => el("option", { value: basis },
+    basis.charAt(0).toUpperCase() + basis.slice(1).replace(/-/g, " ") +
+    (settings.bases[basis] ? " (" + settings.bases[basis] + ")" : ""))));
   loadKey();
   window.addEventListener("hashchange", loadKey);
 })();
