@@ -10,6 +10,9 @@ from fluorocode.errors import ConfigError
 HOME_ENV = "FLUOROCODE_HOME"
 #: The service's request size limit in bytes, from ``fluorocode serve --max-body-mb``.
 MAX_BODY_ENV = "FLUOROCODE_MAX_BODY_BYTES"
+#: Seconds a client has to send a request's headers, then its body, from
+#: ``fluorocode serve --read-timeout`` (``service.protocol`` reads it in each worker).
+READ_TIMEOUT_ENV = "FLUOROCODE_READ_TIMEOUT"
 #: Origins allowed to frame the provider's page, from ``fluorocode serve --embed-origin``.
 EMBED_ORIGINS_ENV = "FLUOROCODE_EMBED_ORIGINS"
 #: Lines per encounter (both claim types); unset: 50 professional, 999 institutional.

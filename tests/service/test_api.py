@@ -85,13 +85,15 @@ def test_answers_turn_the_hold_into_26_and_xe(
         (b"42", "$", "must be a JSON object or an array"),
         (b'"text"', "$", "must be a JSON object or an array"),
         (b"[]", "$", "an empty array"),
-        (b'{"id": NaN}', "$", "NaN is not a JSON number"),
-        (b'{"minutes": 1e400}', "$", "1e400 is too large a number"),
-        (b'{"units": ' + b"9" * 5000 + b"}", "$", "not usable JSON"),
-        (b"[" * 100_000 + b"]" * 100_000, "$", "not usable JSON"),
-        (b"\xff\xfe{}", "$", "not"),
-        (b'{"id": "\\ud800"}', "$", "half of a UTF-16 surrogate pair"),
-        (b'[{"lines": [{"\\uDFFF": 1}]}]', "$", "half of a UTF-16 surrogate pair"),
+        # fluorocode.jsoncodec: the line, the column and what is wrong
+        (b'{"id": NaN}', "$", "(line 1, column 8: unexpected character"),
+        (b'{"minutes": 1e400}', "$", "column 13: a number too large for a double"),
+        (b'{"units": ' + b"9" * 5000 + b"}", "$", "a number too large for a double"),
+        (b"[" * 100_000 + b"]" * 100_000, "$", "nested deeper than 1024 levels"),
+        (b"\xff\xfe{}", "$", "not valid UTF-8"),
+        (b'{"id": "\\ud800"}', "$", "column 9: no low surrogate in string"),
+        (b'[{"lines": [{"\\uDFFF": 1}]}]', "$", "invalid high surrogate in string"),
+        (b'{"id": "a"} trailing', "$", "unexpected content after document"),
     ],
 )
 def test_an_unusable_body_is_422_naming_the_field(

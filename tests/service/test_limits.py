@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from fluorocode.api import READ_TIMEOUT_ENV
 from fluorocode.cli import serve as cli_serve
 from fluorocode.service import protocol
 
@@ -183,7 +184,8 @@ def test_the_server_log_names_no_body(served: Served) -> None:
 
 
 def test_the_command_line_and_the_service_agree_on_the_setting() -> None:
-    assert cli_serve.READ_TIMEOUT_ENV == protocol.READ_TIMEOUT_ENV
+    # one name, in fluorocode.config, re-exported by the api both edges import
+    assert cli_serve.READ_TIMEOUT_ENV is protocol.READ_TIMEOUT_ENV is READ_TIMEOUT_ENV
     assert cli_serve.HTTP == (
         f"{protocol.__name__}:{protocol.LimitedHttpToolsProtocol.__name__}"
     )

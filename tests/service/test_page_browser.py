@@ -86,8 +86,14 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
 
 
+def as_json(page: Any) -> None:
+    """Enter the encounter as JSON (the form is the page's first view)."""
+    page.get_by_role("tab", name="JSON").click()
+
+
 def start(page: Any, token: str, encounter: dict[str, Any] = KNEE) -> None:
     page.get_by_label("API key").fill(token)
+    as_json(page)
     page.get_by_label("Encounter (JSON)").fill(json.dumps(encounter, indent=2))
     page.get_by_role("button", name="Check", exact=True).click()
     page.locator("#status").filter(has_text="Needs the provider").wait_for()
@@ -185,6 +191,7 @@ def test_the_keyboard_alone_denies_and_the_line_is_left_off(
     page: Any, tokens: dict[str, str]
 ) -> None:
     page.get_by_label("API key").fill(tokens["scribe"])
+    as_json(page)
     box = page.get_by_label("Encounter (JSON)")
     box.fill(json.dumps(KNEE))
     box.press("Control+Enter")
@@ -233,6 +240,7 @@ def test_the_page_fits_a_tablet_and_takes_the_key_from_the_address(
 def test_a_refused_key_and_bad_json_are_said_where_they_are(
     page: Any, tokens: dict[str, str]
 ) -> None:
+    as_json(page)
     page.get_by_label("Encounter (JSON)").fill("{not json")
     page.get_by_role("button", name="Check", exact=True).click()
     assert "not valid JSON" in page.locator("#encounter-error").inner_text()
@@ -253,30 +261,164 @@ def test_a_refused_key_and_bad_json_are_said_where_they_are(
     shot(page, "6-rejected")
 
 
-def test_other_questions_are_shown_and_answered_in_the_encounter(
+def test_an_encounter_entered_in_the_form_gets_76000_26_xs(
+    page: Any, tokens: dict[str, str], home: Path
+) -> None:
+    """The issue's walk-through: 29880 + 76000 in an ASC, by the form and keyboard."""
+    page.get_by_label("API key").fill(tokens["scribe"])
+    page.get_by_label("Encounter id").fill("knee-form")
+    page.get_by_label("Date of service").fill("2024-08-15")
+    page.get_by_label("Place of service").select_option("24")
+    page.get_by_label("Line 0 code").fill("2988")  # a digit short
+    page.get_by_label("Line 0 modifier 1").fill("rt")
+    page.get_by_role("button", name="Add a line").click()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "Line 1 code"
+    )
+    page.keyboard.type("76000")
+    page.keyboard.press("Enter")  # Enter in a field checks
+    error = page.locator("#encounter-error")
+    assert 'Line 0 code: "2988" is not a HCPCS/CPT code' in error.inner_text()
+    code = page.get_by_label("Line 0 code")
+    assert code.get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "Line 0 code"
+    )
+    code.fill("29880")
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator("#status").filter(has_text="Needs the provider").wait_for()
+    assert code.get_attribute("aria-invalid") is None
+    assert line(page, "76000").locator(".mods").inner_text() == "26"
+    shot(page, "9-form-held")
+
+    page.get_by_label("Yes, a distinct indication").check()
+    page.get_by_label("Basis").select_option("separate-site")
+    page.get_by_label("Indication for the fluoroscopy").fill(
+        "Contralateral ankle views"
+    )
+    page.get_by_label("Fluoroscopy time (minutes)").fill("0.8")
+    page.get_by_label("Reference air kerma").fill("2")
+    for group in (
+        "Images saved (permanent record)?",
+        "Separate signed fluoroscopy report?",
+    ):
+        page.get_by_role("group", name=group).get_by_label("Yes").check()
+    page.get_by_role("button", name="Save answers and re-check").click()
+    page.locator("#status").filter(has_text="Corrected").wait_for()
+    assert page.locator("#claim-text").inner_text().splitlines() == [
+        "29880-RT x1",
+        "76000-26-XS x1",
+    ]
+    # the answers are in the encounter, in both views
+    assert page.get_by_label("Indication", exact=True).input_value() == (
+        "Contralateral ankle views"
+    )
+    as_json(page)
+    sent = json.loads(page.get_by_label("Encounter (JSON)").input_value())
+    assert sent["lines"] == [
+        {"code": "29880", "modifiers": ["RT"], "units": 1},
+        {"code": "76000", "modifiers": [], "units": 1},
+    ]
+    assert sent["place_of_service"] == "24" and sent["claim_type"] == "professional"
+    assert sent["documentation"]["fluoroscopy"]["distinct_indication"] == {
+        "confirmed": True,
+        "basis": "separate-site",
+    }
+    shot(page, "10-form-corrected")
+    first, second = audit_log(home).page()[0]
+    assert (first.status, second.status) == ("needs_provider_input", "corrected")
+
+
+#: Every line question at once: an unknown modifier (line 0), a distinct service
+#: (line 1), an unknown code (line 2), and 76000 over its MUE with more modifiers
+#: than a line holds once 26 is added (line 3).
+EVERY_QUESTION: dict[str, Any] = {
+    "id": "every-question",
+    "date_of_service": "2024-08-15",
+    "place_of_service": "22",
+    "lines": [
+        {"code": "29880", "modifiers": ["RT", "ZZ"]},
+        {"code": "29875", "modifiers": ["RT"]},
+        {"code": "9921X"},
+        {"code": "76000", "modifiers": ["RT", "LT", "76", "77"], "units": 5},
+    ],
+    "documentation": {
+        "fluoroscopy": {
+            **{key: ANSWERS[key] for key in ANSWERS if key != "distinct_indication"},
+            "distinct_indication": {"confirmed": True, "basis": "separate-site"},
+        }
+    },
+}
+
+
+def test_every_line_question_is_answered_by_a_form(
     page: Any, tokens: dict[str, str]
 ) -> None:
-    documented = {key: ANSWERS[key] for key in ANSWERS if key != "distinct_indication"}
-    units = {
-        "id": "units-1",
-        "date_of_service": "2024-08-15",
-        "place_of_service": "11",
-        "billing": {"global_billing": True},
-        "lines": [{"code": "99213"}, {"code": "76000", "units": 5}],
-        "documentation": {"fluoroscopy": documented},
-    }
-    start(page, tokens["scribe"], units)
-    other = page.locator("#other-prompts")
-    assert "over its MUE of 3" in other.inner_text()
-    assert page.locator("#recheck").is_hidden()
-    assert page.locator("#distinct").is_hidden()
-    shot(page, "7-units")
-    units["lines"][1]["units"] = 3
-    page.get_by_label("Encounter (JSON)").fill(json.dumps(units))
-    page.get_by_role("button", name="Check", exact=True).click()
-    page.locator("#status").filter(has_text="Clean").wait_for()
+    start(page, tokens["scribe"], EVERY_QUESTION)
+    kinds = page.locator("#line-prompts fieldset").evaluate_all(
+        "boxes => boxes.map(b => b.dataset.kind + ' ' + b.dataset.line)"
+    )
+    assert kinds == [
+        "confirm_code 0",
+        "confirm_distinct_service 1",
+        "confirm_code 2",
+        "confirm_units 3",
+        "choose_modifiers 3",
+    ]
+    assert page.locator("#other-prompts").is_hidden()
+    shot(page, "11-line-questions")
+
+    page.get_by_label("Drop ZZ").check()
+    page.get_by_label("Add XS (separate site)").check()
+    page.get_by_label("Correct the code").check()
+    page.get_by_label("Correct code for line 2").fill("9921")
+    page.get_by_label("Reduce the day's units to 3").check()
+    # four at most: 26 is the check's; with two more the last box cannot be ticked
+    choose = page.locator('fieldset[data-kind="choose_modifiers"]')
+    assert choose.get_by_label("26 (added by the check)").is_checked()
+    choose.get_by_label("RT", exact=True).check()
+    choose.get_by_label("76", exact=True).check()
+    choose.get_by_label("77", exact=True).check()
+    assert choose.get_by_label("LT", exact=True).is_disabled()
+    assert "4 of 4 chosen." in choose.inner_text()
+    choose.get_by_label("77", exact=True).uncheck()
+    page.get_by_role("button", name="Save answers and re-check").click()
+    # the corrected code is checked against the schema's form before anything is sent
+    field = page.get_by_label("Correct code for line 2")
+    assert field.evaluate("input => input === document.activeElement")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert (
+        "HCPCS/CPT code"
+        in page.locator('fieldset[data-line="2"] .field-error').inner_text()
+    )
+    field.fill("99213")
+    page.get_by_role("button", name="Save answers and re-check").click()
+
+    page.locator("#status").filter(has_text="Corrected").wait_for()
     assert page.locator("#questions").is_hidden()
-    assert page.locator("#claim-text").inner_text() == "99213 x1\n76000 x3"
+    assert page.locator("#claim-text").inner_text().splitlines() == [
+        "29880-RT x1",
+        "29875-RT-XS x1",
+        "99213 x1",
+        "76000-26-RT-76-XS x3",
+    ]
+    shot(page, "12-line-questions-answered")
+
+
+def test_a_line_question_can_leave_the_line_off(
+    page: Any, tokens: dict[str, str]
+) -> None:
+    start(page, tokens["scribe"], EVERY_QUESTION)
+    page.get_by_label("Leave line 1 (29875) off the claim").check()
+    page.get_by_label("Leave line 2 (9921X) off the claim").check()
+    page.get_by_label("Keep 5 units: the record documents each one").check()
+    page.get_by_role("button", name="Save answers and re-check").click()
+    page.locator("#status").filter(has_text="Needs the provider").wait_for()
+    as_json(page)
+    sent = json.loads(page.get_by_label("Encounter (JSON)").input_value())
+    assert [ln["code"] for ln in sent["lines"]] == ["29880", "76000"]
+    assert sent["lines"][1]["units"] == 5  # kept: still held, for the appeal
+    assert line(page, "76000").locator(".badge").inner_text() == "hold"
 
 
 def test_the_page_checks_an_encounter_against_the_served_schema(
@@ -297,7 +439,12 @@ def test_the_page_checks_an_encounter_against_the_served_schema(
                 "request", lambda r: posts.append(r.url) if r.method == "POST" else None
             )
             tab.goto(server.url + "/")
+            # the form offers no third line: the schema it was given says two
+            tab.get_by_label("Line 0 code").fill("29880")
+            tab.get_by_role("button", name="Add a line").click()
+            assert tab.get_by_role("button", name="Add a line").is_disabled()
             tab.get_by_label("API key").fill(tokens["scribe"])
+            as_json(tab)
             bad = {
                 **KNEE,
                 "place_of_service": "7",

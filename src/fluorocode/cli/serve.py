@@ -17,14 +17,17 @@ import click
 from fluorocode.api import api_keys
 from fluorocode.cli._options import home_option
 from fluorocode.cli._workers import run_workers
-from fluorocode.config import EMBED_ORIGINS_ENV, HOME_ENV, MAX_BODY_ENV, resolve_home
+from fluorocode.config import (
+    EMBED_ORIGINS_ENV,
+    HOME_ENV,
+    MAX_BODY_ENV,
+    READ_TIMEOUT_ENV,
+    resolve_home,
+)
 
 APP = "fluorocode.service.app:create_app_from_env"
 #: uvicorn's httptools protocol with a bound on header size and time (uvicorn has none).
 HTTP = "fluorocode.service.protocol:LimitedHttpToolsProtocol"
-#: NOTE: ``service.protocol.READ_TIMEOUT_ENV`` spells the same name (the command line
-#: may not import the service); ``tests/service/test_limits.py`` pins the two together.
-READ_TIMEOUT_ENV = "FLUOROCODE_READ_TIMEOUT"
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?\Z")
 
 

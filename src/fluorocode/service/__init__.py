@@ -15,6 +15,11 @@ siblings (import-linter); ``fluorocode serve`` starts uvicorn on the import stri
   ``/v1/schema``;
 - ``errors``: the error tree and HTTP errors as JSON naming the field;
 - ``schemas``: pydantic models of the contract's JSON, for the OpenAPI document;
+- ``media``: what ``/v1/check`` reads and answers (``Content-Type``, ``Accept``) and
+  the status headers of a claims file's answer;
+- ``checking``: a check's work off the event loop (read, check, render, audit records);
 - ``routes``: ``/v1/*``, health and readiness, the page;
-- ``templates/`` and ``static/``: the provider's prompt page (no build step).
+- ``templates/`` and ``static/``: the provider's prompt page (no build step): the
+  encounter form (``encounter-form.js``), the line questions' forms
+  (``line-prompts.js``) and the rest (``page.js``).
 """

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fluorocode.api import ClaimsFormatError
 from fluorocode.errors import (
     ApiKeyError,
     AuditError,
@@ -39,6 +40,7 @@ log = logging.getLogger("fluorocode.service")
 
 #: The error tree -> (HTTP status, error code); the first matching class wins.
 STATUS: tuple[tuple[type[FluorocodeError], int, str], ...] = (
+    (ClaimsFormatError, 406, "not_acceptable"),  # X12 asked of a Bundle...
     (ClaimInputError, 422, "invalid_input"),
     (QuantityError, 422, "invalid_input"),
     (ExtractionError, 422, "invalid_input"),
@@ -63,6 +65,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    406: "not_acceptable",
     408: "request_timeout",
     413: "too_large",
     415: "unsupported_media_type",

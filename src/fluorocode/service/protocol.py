@@ -26,15 +26,12 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from fluorocode.api import READ_TIMEOUT_ENV
+
 #: Request line plus headers, in bytes (431 above).
 MAX_HEADER_BYTES = 64 * 1024
 #: Seconds to receive a request's headers, and then its body (408 after).
 DEFAULT_READ_TIMEOUT = 10.0
-#: ``fluorocode serve --read-timeout`` hands the workers its value in this variable.
-#: NOTE: the command line cannot import the service (import-linter), so
-#: ``cli/serve.py`` spells the same name; ``tests/service/test_limits.py`` pins them
-#: together. Its place is ``fluorocode.config`` beside ``MAX_BODY_ENV``.
-READ_TIMEOUT_ENV = "FLUOROCODE_READ_TIMEOUT"
 
 
 def read_timeout() -> float:

@@ -76,6 +76,12 @@ class Report(BaseModel):
     prompts: list[Prompt]
     suggestions: list[Suggestion]
     errors: list[FieldError] | None = None
+    source: dict[str, Any] | None = Field(
+        None,
+        description="Claims files only: the format, the claim, the segments (X12) or "
+        "items (FHIR) of its lines and, when the file is answered, whether the claim "
+        "is in it (`written`) and why not (docs/claims.md)",
+    )
 
 
 class NoteRequest(BaseModel):
@@ -175,6 +181,18 @@ EXTRACT_BODY: dict[str, Any] = {
         {"$ref": "#/components/schemas/NoteRequest"},
         {"type": "array", "items": {"$ref": "#/components/schemas/NoteItem"}},
     ]
+}
+#: An X12 5010 837P/837I, as sent and as answered corrected (docs/claims.md).
+X12_BODY: dict[str, Any] = {
+    "type": "string",
+    "description": "An X12 5010 837P or 837I interchange (ISA first), UTF-8",
+}
+#: A FHIR R4 Claim or Bundle, as sent; the answer is a Bundle (docs/claims.md).
+FHIR_BODY: dict[str, Any] = {
+    "type": "object",
+    "description": "A FHIR R4 Claim, or a Bundle whose entries hold Claims",
+    "required": ["resourceType"],
+    "properties": {"resourceType": {"type": "string"}},
 }
 #: The name of the encounter's schema among the document's components.
 ENCOUNTER = "Encounter"

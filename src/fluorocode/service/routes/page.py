@@ -4,10 +4,15 @@ The page calls ``/v1/check`` from the browser with the API key the user pastes (
 in the tab's ``sessionStorage``, or handed over in the address's fragment,
 ``/#key=KEY``, which never reaches the server or its log).
 
+An encounter is entered with a form (``static/encounter-form.js``) or as JSON; every
+prompt kind of a report is answered with a form (``static/line-prompts.js`` for the
+line questions), and the answers are applied to the encounter and checked again.
+
 Nothing the page checks is written twice. The encounter's shape (fields, code and
-modifier forms, modifier count, places of service, units, line cap, dose units,
-distinct-indication bases) is the JSON Schema the service publishes at ``/v1/schema``,
-rendered into the page; the page checks an encounter against it before sending. The
+modifier forms, modifier count, places of service, claim types, programs, units, line
+cap per claim type, dose units, distinct-indication bases) is the JSON Schema the
+service publishes at ``/v1/schema``, rendered into the page: the form is built from it
+and the page checks an encounter against it before sending. The
 plausibility limits of the answers (minutes, dose ranges) and each dose unit's factor
 come from ``api.page_settings()``, the engine's own limits.
 """

@@ -1,91 +1,40 @@
 """``/v1/``: check, extract, editions and the audit trail (contract.md, "Over HTTP").
 
-Each route reads the body as JSON, hands it to ``fluorocode.api`` and writes the
-domain's own ``to_dict`` back: no pydantic on the way in or out (``schemas`` documents
-the shapes). A check answers only after its audit records are on disk.
+Each route reads the body as JSON (``jsoncodec.decode``: depth-limited, finite numbers
+only), hands it to ``fluorocode.api`` and writes the domain's own ``to_dict`` back: no
+pydantic on the way in or out (``schemas`` documents the shapes). ``/v1/check`` also
+reads an X12 837 or a FHIR Claim or Bundle and answers the reports, the corrected 837
+or the Bundle (``service.media``: ``Content-Type`` and ``Accept``). A check answers
+only after its audit records, one per report, are on disk.
 
 The API key was checked before the body was read (``service.edge``). Everything that
 costs CPU in proportion to the body (reading the JSON, the checks, the audit records'
 hashes, writing the answer) runs in a worker thread, never on the event loop, so one
-large request does not hold up ``/healthz`` or anyone else's. Answers are written with
-``render``: strict JSON, never ``NaN`` or ``Infinity``.
+large request does not hold up ``/healthz`` or anyone else's (``service.checking``).
+Answers are written with ``render``: strict JSON, never ``NaN`` or ``Infinity``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import math
-import re
-from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response
 
-from fluorocode.api import (
-    AuditRecord,
-    Checker,
-    audit_records,
-    edition_to_dict,
-    extract_note,
-)
+from fluorocode.api import CLAIMS_MEDIA_TYPES, edition_to_dict, extract_note
 from fluorocode.errors import AuditError, FieldError
-from fluorocode.service import schemas
+from fluorocode.service import media, schemas
 from fluorocode.service.auth import SECURED, authorize
+from fluorocode.service.checking import (
+    check_body,
+    claims_body,
+    read_json,
+    render,
+)
 from fluorocode.service.errors import HttpError
 
 router = APIRouter(prefix="/v1", tags=["v1"])
-
-
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    """What a check request's worker thread hands back to the event loop."""
-
-    count: int
-    records: list[AuditRecord]
-    answer: bytes
-
-
-def _check_body(
-    checker: Checker, body: bytes, key_name: str, request_id: str
-) -> _Checked:
-    """Read, check, render and prepare the audit records of one request's body."""
-    doc = read_json(body)
-    if isinstance(doc, list):
-        if not doc:
-            raise HttpError(
-                422,
-                "no encounters",
-                [FieldError("$", "an empty array: send one or more", "empty")],
-            )
-        objs = doc
-    elif isinstance(doc, dict):
-        objs = [doc]
-    else:
-        raise HttpError(
-            422,
-            "the body must be one encounter or an array of them",
-            [
-                FieldError(
-                    "$", "must be a JSON object or an array of objects", "wrong_type"
-                )
-            ],
-        )
-    # one encounter at a time, each rendered and recorded before the next: no step
-    # holds the GIL for long (a C call, a cascade of frees, a collection over every
-    # report), which would stop the event loop's thread as surely as running there
-    count = len(objs)
-    parts: list[bytes] = []
-    records: list[AuditRecord] = []
-    for i in range(count):
-        obj, objs[i] = objs[i], None
-        report = checker.check(obj).to_dict()
-        [record] = audit_records([obj], [report], key_name, request_id)
-        records.append(replace(record, position=i))
-        parts.append(render(report))
-    answer = b"[" + b",".join(parts) + b"]" if isinstance(doc, list) else parts[0]
-    return _Checked(count, records, answer)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -93,29 +42,18 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "No API key, or an unknown or revoked one (answered before the body "
         "is read).",
         403: "The key lacks the scope this call needs.",
+        406: "`Accept` refuses every format this body can be answered in (an 837 "
+        "is answered as JSON or X12, a Bundle as JSON or FHIR, encounters as JSON).",
         408: "The request body did not arrive within the read timeout.",
         413: "The request body is over the size limit.",
-        422: "The body is unusable as a whole (not JSON, wrong shape); the field "
-        "at fault is named.",
+        415: "The `Content-Type` is not one `/v1/check` reads.",
+        422: "The body is unusable as a whole (not JSON, wrong shape, an 837 or "
+        "FHIR document that cannot be read); the field, segment or FHIR path at "
+        "fault is named.",
         503: "The audit trail, the editions or the API key file cannot serve; "
         "nothing was recorded.",
     }
     return {c: {"model": schemas.ErrorBody, "description": words[c]} for c in codes}
-
-
-def render(payload: Any) -> bytes:
-    """``payload`` as JSON text; never ``NaN`` or ``Infinity``, which JSON has not.
-
-    An array is written item by item: one call of the C encoder holds the GIL until
-    it returns, and a whole large answer at once held up the event loop's thread.
-
-    Raises:
-        ValueError: a number in ``payload`` is not finite (a bug upstream: the answer
-            is a JSON 500, never invalid JSON).
-    """
-    if isinstance(payload, list):
-        return b"[" + b",".join(map(render, payload)) + b"]"
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def _bytes(data: bytes) -> Response:
@@ -126,78 +64,39 @@ def _json(payload: Any) -> Response:
     return _bytes(render(payload))
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e400 reads as infinity, which JSON cannot write
-        raise ValueError(f"{text[:40]} is too large a number")
-    return value
-
-
-#: A UTF-16 surrogate escape: JSON allows ``"\ud800"`` alone, Unicode text does not.
-_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _lone_surrogate(doc: Any) -> bool:
-    """Whether any string in ``doc`` holds half of a surrogate pair."""
-    stack = [doc]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-    return False
-
-
-def read_json(body: bytes) -> Any:
-    """The request body as JSON, or a 422 saying where it is not."""
-    if not body.strip():
-        raise HttpError(
-            422, "empty body", [FieldError("$", "a JSON body is required", "required")]
-        )
-    try:
-        doc = json.loads(body, parse_constant=_reject_constant, parse_float=_finite)
-        if _SURROGATE.search(body) and _lone_surrogate(doc):
-            raise ValueError("a \\u escape is half of a UTF-16 surrogate pair")
-        return doc
-    except json.JSONDecodeError as exc:
-        message = f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-    except UnicodeDecodeError as exc:
-        message = f"not UTF-8 text (byte {exc.start})"
-    except (ValueError, RecursionError) as exc:
-        message = f"not usable JSON ({type(exc).__name__}: {str(exc)[:80]})"
-    raise HttpError(
-        422, "the body is not valid JSON", [FieldError("$", message, "invalid_json")]
-    )
-
-
 @router.post(
     "/check",
-    summary="Check one encounter, or an array of them",
+    summary="Check one encounter, an array of them, an X12 837 or a FHIR Claim/Bundle",
+    description="The body's `Content-Type` says what it is: `application/json` (or "
+    "none) for the contract's encounters, `application/edi-x12` for an X12 5010 "
+    "837P/837I, `application/fhir+json` for a FHIR R4 Claim or Bundle of Claims. "
+    "`Accept` chooses the answer: JSON reports (the default; for a claims file an "
+    "array, each report with a `source` block), or the claims file's own format: "
+    "`application/edi-x12` answers the corrected 837, `application/fhir+json` the "
+    "Bundle of corrected Claims and OperationOutcomes (docs/claims.md). Claims kept "
+    "back (a held line, a rejected encounter) are not in the file: the "
+    "`Fluorocode-*` headers count the statuses and name them. Every report is "
+    "recorded in the audit trail before the answer.",
     openapi_extra={
         **SECURED,
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": schemas.CHECK_BODY}},
+            "content": {
+                media.JSON: {"schema": schemas.CHECK_BODY},
+                CLAIMS_MEDIA_TYPES["x12"]: {"schema": schemas.X12_BODY},
+                CLAIMS_MEDIA_TYPES["fhir"]: {"schema": schemas.FHIR_BODY},
+            },
         },
     },
     responses={
         200: {
             "description": "One report, or an array of reports in input order. An "
             "invalid encounter gets its report with status `rejected` and `errors` "
-            "naming each bad field.",
+            "naming each bad field (in a claims file: the segment and element, or "
+            "the FHIR path). Or, as `Accept` asks, the corrected 837 or the Bundle.",
+            "headers": media.HEADERS,
             "content": {
-                "application/json": {
+                media.JSON: {
                     "schema": {
                         "oneOf": [
                             {"$ref": "#/components/schemas/Report"},
@@ -207,25 +106,53 @@ def read_json(body: bytes) -> Any:
                             },
                         ]
                     }
-                }
+                },
+                CLAIMS_MEDIA_TYPES["x12"]: {"schema": schemas.X12_BODY},
+                CLAIMS_MEDIA_TYPES["fhir"]: {"schema": schemas.FHIR_BODY},
             },
         },
-        **_errors(401, 403, 408, 413, 422, 503),
+        **_errors(401, 403, 406, 408, 413, 415, 422, 503),
     },
 )
-async def check(request: Request) -> Response:
-    """Check the encounters (checked by ``api.Checker``, audited, then answered)."""
+async def check(
+    request: Request,
+    program: Annotated[
+        Literal["medicare", "medicaid"],
+        Query(
+            description="Claims files only: the program of claims that do not name "
+            "one (X12 SBR09; FHIR claims never do). Encounters carry their own."
+        ),
+    ] = "medicare",
+) -> Response:
+    """Check the encounters or claims (``api``), audit every report, then answer."""
     key = authorize(request, "check")
+    # what the body is and what to answer, before a byte of it is read
+    fmt = media.body_format(request.headers.get("content-type"))
+    offered = [media.JSON] if fmt == "json" else [media.JSON, CLAIMS_MEDIA_TYPES[fmt]]
+    accept = media.negotiate(request.headers.get("accept"), offered)
     body = await request.body()
     service = request.app.state.service
-    # the CPU work (JSON in, the checks, JSON out, the audit records' hashes) runs in
-    # a worker thread: the event loop stays free for /healthz and other requests
-    work = await anyio.to_thread.run_sync(
-        _check_body, service.checker, body, key.name, request.state.request_id
-    )
+    # the CPU work (reading the body, the checks, writing the answer, the audit
+    # records' hashes) runs in a worker thread: the event loop stays free for /healthz
+    # and other requests
+    if fmt == "json":
+        work = await anyio.to_thread.run_sync(
+            check_body, service.checker, body, key.name, request.state.request_id
+        )
+    else:
+        work = await anyio.to_thread.run_sync(
+            claims_body,
+            service.checker,
+            body,
+            fmt,
+            accept,
+            program,
+            key.name,
+            request.state.request_id,
+        )
     request.state.encounters = work.count
     written = service.writer.submit(work.records)
-    answer = work.answer
+    answer, media_type, headers = work.answer, work.media_type, work.headers
     # from here only the writer holds the records: they are freed on its thread, not
     # object by object on the event loop's
     del work
@@ -237,7 +164,7 @@ async def check(request: Request) -> Response:
             "the check was not recorded, so not answered; see the server log "
             f"(request {request.state.request_id})",
         ) from exc
-    return _bytes(answer)
+    return Response(answer, media_type=media_type, headers=headers)
 
 
 @router.post(

@@ -1,5 +1,6 @@
-// The provider's prompt page: check an encounter, answer the prompts, take the claim.
-// Plain JavaScript, no build step. Talks only to this origin's /v1/check.
+// The provider's prompt page: enter an encounter (a form, or JSON), check it, answer
+// the prompts, take the claim. Plain JavaScript, no build step: encounter-form.js and
+// line-prompts.js are loaded first. Talks only to this origin's /v1/check.
 "use strict";
 
 (() => {
@@ -22,6 +23,9 @@
   const KEY_STORE = "fluorocode.apiKey";
   let encounter = null; // the encounter last checked, as sent
   let report = null; // its report
+  let form = null; // the encounter form (encounter-form.js), made at the start
+  let linePrompts = null; // the line questions' forms (line-prompts.js)
+  let view = "form"; // the tab the encounter is entered in: "form" or "json"
 
   const ACTION_WORDS = {
     keep: "Submit as it came in",
@@ -118,27 +122,99 @@
     return obj;
   }
 
+  /** Show ``obj`` in both views: the JSON, and the form when it can hold it. */
   function showEncounter(obj) {
     $("encounter").value = JSON.stringify(obj, null, 2);
+    if (!form.misfit(obj)) form.fill(obj);
+  }
+
+  function firstField() {
+    return view === "form" ? $("f-id") : $("encounter");
+  }
+
+  // -- the two views: tabs (WAI-ARIA tabs: arrows, Home and End move between them) ----
+
+  const TABS = ["form", "json"];
+
+  /** Show the ``to`` view, carrying the encounter over; false if it cannot be. */
+  function showView(to, focusTab) {
+    if (to !== view) {
+      if (to === "json") {
+        $("encounter").value = JSON.stringify(form.read(), null, 2);
+      } else {
+        const obj = readEncounter();
+        if (!obj) return false;
+        const why = form.misfit(obj);
+        if (why) {
+          setError("encounter", "The form cannot show this encounter: " + why + ". Edit it as JSON.");
+          return false;
+        }
+        form.fill(obj);
+      }
+      setError("encounter", "");
+      form.mark([]);
+    }
+    view = to;
+    for (const name of TABS) {
+      const tab = $("tab-" + name);
+      const on = name === to;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      $("panel-" + name).hidden = !on;
+    }
+    if (focusTab) $("tab-" + to).focus();
+    return true;
+  }
+
+  for (const name of TABS) {
+    $("tab-" + name).addEventListener("click", () => showView(name));
+    $("tab-" + name).addEventListener("keydown", (ev) => {
+      const at = TABS.indexOf(name);
+      const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[ev.key];
+      if (to === undefined) return;
+      ev.preventDefault();
+      showView(TABS[(to + TABS.length) % TABS.length], true);
+    });
+  }
+
+  /** The encounter as the active view holds it, or null (the error is shown). */
+  function currentEncounter() {
+    return view === "form" ? form.read() : readEncounter();
   }
 
   $("example").addEventListener("click", () => {
     showEncounter(example);
     setError("encounter", "");
-    $("encounter").focus();
+    firstField().focus();
   });
   $("file").addEventListener("change", async () => {
     const file = $("file").files[0];
     if (!file) return;
-    $("encounter").value = await file.text();
+    const text = await file.text();
     $("file").value = "";
-    if (readEncounter()) announce("Opened " + file.name + ".");
+    showView("json"); // a file is shown as it is, even when the form could not hold it
+    $("encounter").value = text;
+    const obj = readEncounter();
+    if (obj) {
+      if (!form.misfit(obj)) form.fill(obj);
+      announce("Opened " + file.name + ".");
+    }
     $("encounter").focus();
   });
   $("check").addEventListener("click", () => {
-    const obj = readEncounter();
+    const obj = currentEncounter();
     if (obj) runCheck(obj);
-    else $("encounter").focus();
+    else firstField().focus();
+  });
+  // Enter in a field of the form checks the encounter, as a form's submit would
+  $("encounter-form").addEventListener("keydown", (ev) => {
+    const target = ev.target;
+    const typing = target.tagName === "INPUT" && target.type !== "checkbox";
+    const inNote = target.tagName === "TEXTAREA" && (ev.ctrlKey || ev.metaKey);
+    if (ev.key === "Enter" && (typing || inNote)) {
+      ev.preventDefault();
+      $("check").click();
+    }
   });
 
   // -- the encounter against its schema, before anything is sent ---------------------
@@ -224,6 +300,16 @@
   });
 
   async function runCheck(obj) {
+    if (view === "form") {
+      const found = validate(obj, schema, "", []);
+      const first = form.mark(found);
+      if (found.length) {
+        const said = [...new Set(found.map(([p, m]) => form.labelOf(p || "$") + ": " + m))];
+        setError("encounter", "Not sent: " + said.join("; ") + ".");
+        (first || $("f-id")).focus();
+        return;
+      }
+    }
     const invalid = schemaErrors(obj);
     if (invalid.length) {
       setError("encounter", "Not sent: " + invalid.join("; ") + ".");
@@ -254,7 +340,7 @@
         const fields = body && body.errors && body.errors.length
           ? " (" + body.errors.map((e) => e.field + ": " + e.message).join("; ") + ")" : "";
         setError("encounter", ((body && body.message) || "HTTP " + res.status) + fields);
-        $("encounter").focus();
+        firstField().focus();
         return;
       }
       encounter = obj;
@@ -377,15 +463,17 @@
       setRadio("separate_report", f.separate_report);
       validateAll();
     }
-    // other questions (a distinct service, units over the MUE) are answered in the
-    // encounter itself: a modifier or the units on the line
-    const others = report.prompts.filter((p) =>
-      p.kind !== "confirm_distinct_indication" && p.kind !== "fluoroscopy_documentation");
+    // a distinct service, units over the MUE, an unknown code or modifier, too many
+    // modifiers: a form each (line-prompts.js)
+    const lineForms = linePrompts.render($("line-prompts"), report, encounter);
+    // a kind this page does not know yet: its question, answered in the encounter
+    const known = ["confirm_distinct_indication", "fluoroscopy_documentation", ...linePrompts.KINDS];
+    const others = report.prompts.filter((p) => !known.includes(p.kind));
     $("other-prompts").replaceChildren(...others.map((p) => el("p", {}, p.question)),
       ...(others.length ? [el("p", {}, "Answer these by editing the encounter above, then check again.")] : []));
     $("other-prompts").hidden = others.length === 0;
     $("form-error").hidden = true;
-    $("recheck-actions").hidden = !distinct && !docPrompt;
+    $("recheck-actions").hidden = !distinct && !docPrompt && !lineForms;
     $("questions").hidden = report.prompts.length === 0;
   }
 
@@ -506,17 +594,19 @@
       put("images_saved", radio("images_saved"));
       put("separate_report", radio("separate_report"));
     }
-    return obj;
+    if (!Object.keys(f).length) delete obj.documentation.fluoroscopy;
+    if (!Object.keys(obj.documentation).length) delete obj.documentation;
+    return linePrompts.apply(obj);
   }
 
   $("answers").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const bad = validateAll(true);
+    const bad = [...validateAll(true).map((id) => $(id)), ...linePrompts.invalid()];
     if (bad.length) {
       $("form-error").textContent = "Not sent: fix the field" + (bad.length > 1 ? "s" : "") +
         " marked in red first.";
       $("form-error").hidden = false;
-      $(bad[0]).focus();
+      bad[0].focus();
       return;
     }
     $("form-error").hidden = true;
@@ -582,6 +672,9 @@
   $("basis").append(...BASES.map((basis) => el("option", { value: basis },
     basis.charAt(0).toUpperCase() + basis.slice(1).replace(/-/g, " ") +
     (settings.bases[basis] ? " (" + settings.bases[basis] + ")" : ""))));
+  const matches = (value, sch) => validate(value, sch, "", []).length === 0;
+  form = window.fluorocodeEncounterForm({ schema, el, matches });
+  linePrompts = window.fluorocodeLinePrompts({ schema, settings, el });
   loadKey();
   window.addEventListener("hashchange", loadKey);
 })();
