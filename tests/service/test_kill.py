@@ -190,6 +190,12 @@ def test_a_dead_worker_is_replaced_and_the_port_keeps_answering(
         try:
             workers = _workers(supervisor, 2)
             os.kill(workers[0], signal.SIGKILL)
+            # SO_REUSEPORT: a SYN the kernel hands the dying worker's socket while it
+            # closes is refused; once it is closed, every new connection finds the other
+            gone = time.monotonic() + 10
+            while alive(workers[0]):
+                assert time.monotonic() < gone, "the killed worker did not end"
+                time.sleep(0.01)
             answered = []
             for i in range(40):  # a new connection each time, as new clients come
                 response = httpx.post(

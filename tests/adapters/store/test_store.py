@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from fluorocode.adapters.store.compile import compile_edition
 from fluorocode.adapters.store.edition import CompiledEdition
-from fluorocode.adapters.store.layout import OPEN_DELETION, STORE_FORMAT
+from fluorocode.adapters.store.layout import OPEN_DELETION, STORE_FORMAT, parquet_file
 from fluorocode.adapters.store.registry import EditionRegistry
 from fluorocode.domain.codes import ModifierIndicator, Program
 from fluorocode.domain.edits import EditionInfo, PtpEdit, SourceFile, Table
@@ -223,6 +223,13 @@ def test_single_code_tables(edition: CompiledEdition) -> None:
 def test_parquet_copies_are_readable(edition: CompiledEdition) -> None:
     frame = pl.read_parquet(edition.path / "ptp_practitioner.parquet")
     assert len(frame) == len(ROWS)
+
+
+def test_every_table_has_its_parquet_copy(edition: CompiledEdition) -> None:
+    """Issue 11: the copies are written on their own thread, the last table's too."""
+    for table in edition.info.tables:
+        copy = pl.read_parquet(edition.path / parquet_file(Table(table)))
+        assert len(copy) > 0, table
 
 
 codes = st.text(alphabet="0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", min_size=5, max_size=5)

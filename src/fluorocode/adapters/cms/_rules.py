@@ -5,9 +5,11 @@ them all and raises :class:`~fluorocode.errors.EditFileFormatError` for the firs
 file order, that breaks one:
 
 - a :class:`ValueRule` depends on one value only, so it is evaluated on the column's
-  *unique* values (a PTP file has ~13,000 distinct codes and a few thousand distinct
-  dates in 2.5 million rows); the first row holding a bad value is looked up only when
-  there is one;
+  *distinct* values (``_distinct``: a PTP file has ~13,000 distinct codes and a few
+  thousand distinct dates in 2.5 million rows); the first row holding a bad value is
+  looked up only when there is one. A reader that already holds a column's
+  :class:`~fluorocode.adapters.cms._distinct.Distinct` passes it in, so the column is
+  not hashed again;
 - a :class:`RowRule` relates columns of a row (an effective date after the deletion);
 - a :class:`Failure` is a problem a row reader found itself (a line with too few fields).
 
@@ -24,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from fluorocode.adapters.cms._common import CODE_PATTERN, fail
+from fluorocode.adapters.cms._distinct import Distinct, distinct
 
 #: Dates outside these years are refused as impossible (NCCI began in 1996).
 MIN_YEAR, MAX_YEAR = 1900, 2099
@@ -64,23 +67,16 @@ Rule = ValueRule | RowRule
 
 
 def _first_bad_value_rows(
-    df: pl.DataFrame, rules: Sequence[ValueRule]
+    df: pl.DataFrame, rules: Sequence[ValueRule], seen: Mapping[str, Distinct]
 ) -> list[int | None]:
-    if not rules:
-        return []
-    sources = list(dict.fromkeys(r.source for r in rules))
-    uniques = df.select(pl.col(s).unique().implode() for s in sources).row(
-        0, named=True
-    )
+    views = dict(seen)
     out: list[int | None] = []
     for rule in rules:
-        values = pl.Series("v", uniques[rule.source], dtype=pl.String).to_frame()
-        bad = values.filter(rule.bad(pl.col("v")).fill_null(True))["v"]
-        if bad.is_empty():
-            out.append(None)
-            continue
-        first = df.select(pl.col(rule.source).is_in(bad.implode()).arg_true().first())
-        out.append(first.item())
+        view = views.get(rule.source)
+        if view is None:
+            view = views[rule.source] = distinct(df[rule.source])
+        flags = view.values.to_frame("v").select(rule.bad(pl.col("v")).fill_null(True))
+        out.append(view.first_row(flags.to_series().to_numpy()))
     return out
 
 
@@ -90,14 +86,16 @@ def raise_first_failure(
     name: str,
     line_of: Callable[[int], int],
     found: Sequence[Failure] = (),
+    seen: Mapping[str, Distinct] | None = None,
 ) -> None:
     """Raise for the first row (in file order) that breaks a rule; return if none does.
 
     On one row, ``found`` failures come first, then the rules in the order given.
+    ``seen`` holds the :class:`Distinct` views a reader already built, by column.
     """
     value_rules = [r for r in rules if isinstance(r, ValueRule)]
     row_rules = [r for r in rules if isinstance(r, RowRule)]
-    value_rows = _first_bad_value_rows(df, value_rules)
+    value_rows = _first_bad_value_rows(df, value_rules, seen or {})
     row_rows: list[int | None] = []
     if row_rules:
         firsts = df.select(
@@ -120,7 +118,10 @@ def raise_first_failure(
         return
     row, _, column, reason = min(candidates, key=lambda c: (c[0], c[1]))
     if row < df.height:
-        values: Mapping[str, Any] = df.row(row, named=True)
+        values: dict[str, Any] = df.row(row, named=True)
+        for key, dtype in df.schema.items():
+            if dtype == pl.Categorical and values[key] is None:
+                values[key] = ""  # a Categorical parsed from text holds "" as null
         reason = reason.format(**values)
     fail(name, reason, line=line_of(row), column=column)
 
@@ -204,8 +205,11 @@ def check_rows(
     name: str,
     line_of: Callable[[int], int],
     found: Sequence[Failure] = (),
+    seen: Mapping[str, Distinct] | None = None,
 ) -> None:
     """What every reader checks: rows exist, none breaks a rule, none runs past the header.
+
+    ``seen``: the :class:`Distinct` views the reader already built, by column.
 
     Raises:
         EditFileFormatError: for the empty table, or the first row (in file order) that
@@ -213,4 +217,4 @@ def check_rows(
     """
     if raw.height == 0:
         fail(name, "no data rows under the header", line=line_of(0))
-    raise_first_failure(raw, (*rules, extra_rule(width)), name, line_of, found)
+    raise_first_failure(raw, (*rules, extra_rule(width)), name, line_of, found, seen)

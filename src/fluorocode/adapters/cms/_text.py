@@ -3,8 +3,9 @@
 - :func:`head_rows` splits the first lines of a TAB-separated file into cells, with the
   byte offset of each line, so the header can be found by content before the bulk parse.
 - :func:`read_tab_rows` parses the data part with polars (quoting off: CMS TXT files are
-  plain TAB-separated and a ``"`` inside a rationale is literal), all columns as String,
-  one row per physical line, and checks the field count of every line. Fast path (PTP):
+  plain TAB-separated and a ``"`` inside a rationale is literal), all columns as String
+  (or all as Categorical, for the PTP reader: ``_distinct``), one row per physical line,
+  and checks the field count of every line. Fast path (PTP):
   polars reads exactly ``width`` columns and refuses a line with more fields; a line with
   fewer is padded with empty fields, so when the last column, never empty in valid data,
   has no empty value, every line had exactly ``width`` fields and nothing is counted.
@@ -13,7 +14,8 @@
   (trailing empty fields are fine: CMS pads lines with TABs).
 - :func:`csv_records` reads a CSV with the standard csv module (quoted multi-line cells,
   as in the MUE notice and header, domain.md §6.2) and keeps each record's first physical
-  line; :func:`frame_of_records` turns the data records into String columns.
+  line; :func:`frame_of_records` turns the data records into String columns (column by
+  column, not record by record).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from fluorocode.adapters.cms._common import (
 from fluorocode.adapters.cms._rules import Failure
 
 _HEAD_BYTES = 1 << 16
+Dtype = type[pl.DataType] | pl.DataType
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +109,17 @@ class TabRows:
         return self.first_line + row
 
 
-def _read(text: bytes, skip: int, names: Sequence[str], ragged: bool) -> pl.DataFrame:
+def _read(
+    text: bytes, skip: int, names: Sequence[str], width: int, ragged: bool, dtype: Dtype
+) -> pl.DataFrame:
+    schema = {n: dtype if k < width else pl.String for k, n in enumerate(names)}
     return pl.read_csv(
         text,
         separator="\t",
         has_header=False,
         quote_char=None,
         skip_lines=skip,
-        schema=dict.fromkeys(names, pl.String),
+        schema=schema,
         truncate_ragged_lines=ragged,
         missing_columns="insert" if ragged else "raise",
         empty_string_is_null=False,
@@ -133,6 +139,7 @@ def read_tab_rows(
     name: str,
     *,
     last_never_empty: bool,
+    categorical: bool = False,
 ) -> TabRows:
     """Parse the data lines of a TAB-separated file (see the module docstring).
 
@@ -144,6 +151,9 @@ def read_tab_rows(
         name: the file's display name, for errors.
         last_never_empty: the last column is never empty in valid data (PTP rationale),
             which lets the fast path prove every field count without counting.
+        categorical: parse the named columns as Categorical, not String: the parse
+            then hashes every value once, for the checks and the compiler to share
+            (``_distinct``); an empty cell is then null.
     """
     end = _blank_tail_start(text)
     if end < len(text):
@@ -151,16 +161,19 @@ def read_tab_rows(
     terminated = text.endswith(b"\n")
     width = len(names)
     first_line = skip + 1
+    dtype: Dtype = pl.Categorical if categorical else pl.String
     if end <= start:
-        empty = pl.DataFrame(schema=dict.fromkeys([*names, "_extra"], pl.String))
+        schema = {**dict.fromkeys(names, dtype), "_extra": pl.String}
+        empty = pl.DataFrame(schema=schema)
         return TabRows(empty, [], terminated, text, start, first_line, name)
     if last_never_empty:
         try:
-            df = _read(text, skip, names, ragged=False)
+            df = _read(text, skip, names, width, ragged=False, dtype=dtype)
         except pl.exceptions.PolarsError:  # a line with more fields than the header
             pass
         else:
-            if not (df[names[-1]] == "").any():  # no line has fewer fields either
+            last = df[names[-1]]
+            if not (last.is_null() | (last == "")).any():  # nor one with fewer
                 df = df.with_columns(pl.lit("", pl.String).alias("_extra"))
                 return TabRows(df, [], terminated, text, start, first_line, name)
     arr = np.frombuffer(text, dtype=np.uint8, offset=start)
@@ -169,13 +182,14 @@ def read_tab_rows(
         ends = np.append(ends, arr.size)
     fields = np.diff(np.searchsorted(np.flatnonzero(arr == 9), ends), prepend=0) + 1
     spill = [f"_x{k}" for k in range(max(1, int(fields.max()) - width))]
-    df = _read(text, skip, [*names, *spill], ragged=True)
+    df = _read(text, skip, [*names, *spill], width, ragged=True, dtype=dtype)
     df = df.with_columns(pl.concat_str(spill).alias("_extra")).drop(spill)
     short = np.flatnonzero(fields < width)
     failures = []
     if short.size:
         row = int(short[0])
-        failures.append(_short(names, row, int(fields[row]), df[names[0]][row], "line"))
+        first = df[names[0]][row] or ""  # null: an empty Categorical cell
+        failures.append(_short(names, row, int(fields[row]), first, "line"))
     return TabRows(df, failures, terminated, text, start, first_line, name)
 
 
@@ -202,7 +216,7 @@ def truncated_tail(frame: pl.DataFrame, column: str, terminated: bool) -> list[F
     """
     if terminated or frame.height < 2:
         return []
-    values = frame[column]
+    values = frame[column].cast(pl.String).fill_null("")
     last = values[-1]
     if (values.head(frame.height - 1) == last).any():
         return []
@@ -243,25 +257,30 @@ def frame_of_records(
     """
     names = header.names()
     width = len(names)
-    keep = sorted(header.positions.items(), key=lambda kv: kv[1])
-    columns: dict[str, list[str]] = {f: [] for f, _ in keep}
-    extra: list[str] = []
-    lines: list[int] = []
+    lines = [line for line, _ in records]
+    rows = [cells for _, cells in records]
+    counts = [len(cells) for cells in rows]
     failures: list[Failure] = []
-    for row, (line, cells) in enumerate(records):
-        lines.append(line)
-        n = len(cells)
-        if n < width and not failures:
-            failures.append(_short(names, row, n, cells[0] if cells else "", "row"))
-        for f, pos in keep:
-            columns[f].append(cells[pos].strip() if pos < n else "")
-        extra.append(
-            "".join(
-                c.strip()
-                for k, c in enumerate(cells)
-                if k >= width or names[k][:4] == "_pad"
-            )
+    short = next((r for r, n in enumerate(counts) if n < width), None)
+    if short is not None:
+        cells = rows[short]
+        failures.append(
+            _short(names, short, counts[short], cells[0] if cells else "", "row")
         )
+    # column by column, not row by row: records padded to one width, then transposed
+    wide = max([width, *counts])
+    if any(n != wide for n in counts):
+        rows = [c if len(c) == wide else c + [""] * (wide - len(c)) for c in rows]
+    cells_at = list(zip(*rows, strict=True)) if rows else [()] * wide
+    columns = {
+        f: [c.strip() for c in cells_at[pos]]
+        for f, pos in sorted(header.positions.items(), key=lambda kv: kv[1])
+    }
+    spare = [k for k in range(wide) if k >= width or names[k][:4] == "_pad"]
+    stripped = [[c.strip() for c in cells_at[k]] for k in spare]
+    extra = (
+        ["".join(t) for t in zip(*stripped, strict=True)] if spare else [""] * len(rows)
+    )
     schema = dict.fromkeys([*columns, "_extra"], pl.String)
     frame = pl.DataFrame({**columns, "_extra": extra}, schema=schema)
     return frame, lines, failures

@@ -1,34 +1,38 @@
 """Compile parsed CMS tables (polars DataFrames) into an edition directory.
 
-Input frames have the columns documented in ``adapters/cms``. A :class:`TableBuilder`
-takes a table's files one at a time (:meth:`TableBuilder.add`) and keeps only compact
-numpy arrays of each (an int64 key and one small array per column, about 19 bytes a
-PTP row), so the importer can drop each file's bytes and frame before reading the next
-(issue 11). :meth:`TableBuilder.finish` sorts the rows by their 64-bit key with a stable
-sort, so history rows of one pair keep their file order, and writes the arrays; every
-row is kept (duplicates, deleted and indicator-9 rows included). Small string columns
-(rationales, PFS indicators) become one-byte indices into a label list kept in the
-manifest.
+Input frames have the columns documented in ``adapters/cms`` (code and label columns
+String or Categorical). A :class:`TableBuilder` takes a table's files one at a time
+(:meth:`TableBuilder.add`) and keeps only compact numpy arrays of each (per key column
+a uint32 position among the file's distinct codes, one small array per other column:
+about 19 bytes a PTP row), so the importer can drop each file's bytes and frame before
+reading the next (issue 11). :meth:`TableBuilder.finish` makes each row's 64-bit key,
+sorts the rows by it with a stable sort, so history rows of one pair keep their file
+order, and writes the arrays; every row is kept (duplicates, deleted and indicator-9
+rows included). Small string columns (rationales, PFS indicators) become one-byte
+indices into a label list kept in the manifest.
 
-No step runs Python per row: codes become keys, and strings label indices, through their
-few distinct values (:func:`dictionary`).
+No step runs Python per row, and no column is hashed twice: codes become keys, and
+strings label indices, through their few distinct values (``adapters.cms._distinct``;
+the PTP reader hands over Categorical columns, hashed once by the parse).
 
 Besides the tables, an edition holds its **code universe** (``codes.npy``: every
 distinct code of its PFS, PTP -- both columns --, MUE and AOC tables as a sorted int32
 base-36 key; the MAC-defined placeholder primary ``CCCCC`` is not a code) and, in the
 manifest, each table's earliest effective date.
 
-The Parquet copies (for DuckDB / Spark) are written on a worker thread while the next
-table compiles: polars releases the GIL, so on two cores the two overlap. PTP Parquet
-rows are in key order, codes and rationales dictionary-encoded (polars Enum).
-"""
+:class:`EditionWriter` sorts and writes a finished table on a worker thread, and its
+Parquet copy (for DuckDB / Spark) on another, while the importer reads the next table:
+numpy and polars release the GIL, so on two cores they overlap. PTP Parquet rows are in
+key order, codes and rationales dictionary-encoded (polars Enum); the copies carry no
+column statistics (the batch engines scan whole tables)."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from fluorocode.adapters.cms._distinct import Distinct, distinct
 from fluorocode.adapters.store.layout import (
     CODES_FILE,
     MANIFEST,
@@ -76,41 +81,19 @@ _DIGITS = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
 _POWERS = 36 ** np.arange(4, -1, -1, dtype=np.int64)
 
 
-def dictionary(series: pl.Series) -> tuple[list[str], Array]:
-    """The distinct values of a String column and each row's index among them (uint32).
-
-    Runs through a polars Categorical: one hash per row in Rust, then numpy gathers.
-    """
-    if series.dtype != pl.Categorical:
-        series = series.fill_null("").cast(pl.String).cast(pl.Categorical)
-    cat = series
-    distinct = cat.unique()
-    values: list[str] = distinct.cast(pl.String).to_list()
-    if not values:
-        return [], np.zeros(0, dtype=np.uint32)
-    physical = distinct.to_physical().to_numpy()
-    lut = np.zeros(int(physical.max()) + 1, dtype=np.uint32)
-    lut[physical] = np.arange(len(values), dtype=np.uint32)
-    return values, lut[cat.to_physical().to_numpy()]
+def _positions(view: Distinct) -> Array:
+    return np.arange(len(view.values), dtype=np.uint32)
 
 
-def code_keys(*columns: pl.Series) -> list[Array]:
-    """Base-36 keys (int64) of code columns, computed once per distinct code."""
-    return [keys for keys, _ in _keys_and_codes(columns)]
-
-
-def _keys_and_codes(columns: Iterable[pl.Series]) -> list[tuple[Array, Array]]:
-    """Per column: each row's key, and the column's distinct keys (unsorted)."""
-    out = []
-    for column in columns:
-        values, index = dictionary(column)
-        lut = np.fromiter((int(v, 36) for v in values), np.int64, count=len(values))
-        out.append((lut[index], lut))
-    return out
+def _value_keys(view: Distinct) -> Array:
+    """The base-36 key (int64) of each distinct code, vectorised (codes are checked)."""
+    if view.values.is_empty():
+        return _EMPTY
+    return view.values.str.to_integer(base=36).cast(pl.Int64).to_numpy()
 
 
 def key_codes(keys: Array) -> list[str]:
-    """The five-character codes of base-36 keys (inverse of ``code_keys``), vectorised."""
+    """The five-character codes of base-36 keys (``int(code, 36)``), vectorised."""
     digits = (np.asarray(keys, dtype=np.int64)[:, None] // _POWERS) % 36
     chars = np.ascontiguousarray(_DIGITS[digits])
     return [c.decode("ascii") for c in chars.view("S5").ravel().tolist()]
@@ -123,25 +106,62 @@ class _Labels:
         self.name = name
         self.ids: dict[str, int] = {}
 
-    def index(self, series: pl.Series) -> Array:
-        values, index = dictionary(series)
+    def index(self, view: Distinct) -> Array:
+        """A file's column as label indices (refused past 255 labels: one byte each)."""
         ids = np.fromiter(
-            (self.ids.setdefault(v, len(self.ids)) for v in values),
+            (self.ids.setdefault(v, len(self.ids)) for v in view.values.to_list()),
             np.uint32,
-            count=len(values),
+            count=len(view.values),
         )
-        return ids[index]
+        if len(self.ids) > 255:
+            raise EditionError(
+                f"column {self.name} has {len(self.ids)} distinct values (limit 255)"
+            )
+        return view.spread(ids.astype(np.uint8))
 
     def sorted(self, index: Array) -> tuple[list[str], Array]:
         labels = sorted(self.ids)
-        if len(labels) > 255:
-            raise EditionError(
-                f"column {self.name} has {len(labels)} distinct values (limit 255)"
-            )
         remap = np.empty(len(self.ids), dtype=np.uint8)
         for position, label in enumerate(labels):
             remap[self.ids[label]] = position
         return labels, remap[index]
+
+
+class _Codes:
+    """A key column's codes, file by file: each file's distinct code keys, and per row
+    the position of its code among them (uint32). Rows become keys only in ``finish``,
+    where the same positions, mapped to the table's sorted codes, give the PTP Parquet
+    copy its dictionary-encoded code columns without a search per row."""
+
+    def __init__(self) -> None:
+        self.keys: list[Array] = []
+        self.rows: list[Array] = []
+
+    def add(self, view: Distinct) -> Array:
+        """Take a file's column; return its distinct code keys."""
+        keys = _value_keys(view)
+        self.keys.append(keys)
+        self.rows.append(view.spread(_positions(view)))
+        return keys
+
+    def positions(self, codes: Array) -> Array:
+        """Per row (all files), the position of its code in ``codes`` (sorted keys)."""
+        parts = [
+            np.take(np.searchsorted(codes, keys).astype(np.uint32), rows)
+            for keys, rows in zip(self.keys, self.rows, strict=True)
+        ]
+        self.keys.clear()
+        self.rows.clear()
+        return _concat(parts, np.uint32)
+
+
+@dataclass(frozen=True, slots=True)
+class SortedTable:
+    """A table ready to write: its arrays by file name, label lists, Parquet frame."""
+
+    arrays: dict[str, Array]
+    labels: dict[str, list[str]]
+    parquet: Callable[[], pl.DataFrame]
 
 
 class TableBuilder:
@@ -151,7 +171,7 @@ class TableBuilder:
         self.table = table
         self.kind = kind_of(table)
         self.rows = 0
-        self._keys: list[Array] = []
+        self._key_columns = {c: _Codes() for c in _KEY_COLUMNS[self.kind]}
         self._plain: dict[str, list[Array]] = {c: [] for c in _PLAIN_COLUMNS[self.kind]}
         self._label_index: dict[str, list[Array]] = {
             c: [] for c in _LABEL_COLUMNS[self.kind]
@@ -165,32 +185,44 @@ class TableBuilder:
         self._file_of_row: list[Array] = []
         self._frames: list[pl.DataFrame] = []  # the small tables' frames, for Parquet
 
-    def add(self, frame: pl.DataFrame, source: str) -> None:
-        """Take one file's rows (``source`` names the file in errors)."""
+    def add(
+        self,
+        frame: pl.DataFrame,
+        source: str,
+        seen: Mapping[str, Distinct] | None = None,
+    ) -> None:
+        """Take one file's rows (``source`` names the file in errors).
+
+        ``seen``: :class:`Distinct` views of the frame's columns the reader already
+        built (the PTP reader's codes and rationales), by column.
+        """
         kind = self.kind
+        views = dict(seen or {})
+
+        def view(column: str) -> Distinct:
+            return views.get(column) or distinct(frame[column])
+
         if kind != "ptp":
             self._frames.append(frame)
         if kind == "pfs":
             # the universe holds every code of the file, modifier rows included ...
-            self._codes.append(_keys_and_codes([frame["code"]])[0][1])
+            self._codes.append(_value_keys(distinct(frame["code"])))
             # ... but lookups want each code's own indicators: the row without one
             frame = frame.filter(pl.col("modifier") == "")
-        pairs = _keys_and_codes(frame[c] for c in _KEY_COLUMNS[kind])
-        keys = [k for k, _ in pairs]
-        if kind != "pfs":
-            for column, (_, codes) in zip(_KEY_COLUMNS[kind], pairs, strict=True):
+            views.clear()
+        for column, codes in self._key_columns.items():
+            keys = codes.add(view(column))
+            if kind != "pfs":
                 if column == "primary":
-                    codes = codes[codes != int(MAC_DEFINED, 36)]
-                self._codes.append(codes)
-        key = keys[0] * CODE_SPACE + keys[1] if len(keys) == 2 else keys[0]
-        self._keys.append(key)
+                    keys = keys[keys != int(MAC_DEFINED, 36)]
+                self._codes.append(keys)
         for column, dtype in _PLAIN_COLUMNS[kind].items():
             values = frame[column]
             if values.null_count():
                 values = values.fill_null(0)
             self._plain[column].append(values.to_numpy().astype(dtype, copy=False))
         for column in _LABEL_COLUMNS[kind]:
-            self._label_index[column].append(self._labels[column].index(frame[column]))
+            self._label_index[column].append(self._labels[column].index(view(column)))
         if "effective" in _PLAIN_COLUMNS[kind] and frame.height:
             dated = frame["effective"].drop_nulls()
             dated = dated.filter(dated > 0)
@@ -215,35 +247,44 @@ class TableBuilder:
         v = self._first
         return date(v // 10000, v // 100 % 100, v % 100)
 
-    def finish(self, out: Path) -> tuple[dict[str, list[str]], pl.DataFrame]:
-        """Write the sorted arrays into ``out``; return the label lists and the Parquet
-        frame (written by the caller, on a worker thread)."""
+    def sort(self) -> SortedTable:
+        """The rows sorted by key, as the edition's arrays; frees the builder's."""
         table = self.table
-        key = _concat(self._keys, np.int64)
-        self._keys.clear()
+        every = [k for c in self._key_columns.values() for k in c.keys]
+        codes = np.unique(np.concatenate(every)) if every else _EMPTY
+        positions = [c.positions(codes) for c in self._key_columns.values()]
+        keys = [np.take(codes, p) for p in positions]
+        key = keys[0] * CODE_SPACE + keys[1] if len(keys) == 2 else keys[0]
+        del keys
         order = np.argsort(key, kind="stable")
-        key = key[order]
+        key = np.take(key, order)
         if self.kind == "mue":
             self._refuse_conflicts(key, order)
-        np.save(out / array_file(table, "key"), key)
-        columns: dict[str, Array] = {}
+        columns: dict[str, Array] = {"key": key}
         for column, dtype in _PLAIN_COLUMNS[self.kind].items():
-            values = _concat(self._plain.pop(column), dtype)[order]
-            np.save(out / array_file(table, column), values)
-            columns[column] = values
+            columns[column] = np.take(_concat(self._plain.pop(column), dtype), order)
         labels: dict[str, list[str]] = {}
         for column in _LABEL_COLUMNS[self.kind]:
-            index = _concat(self._label_index.pop(column), np.uint32)
+            index = _concat(self._label_index.pop(column), np.uint8)
             labels[column], small = self._labels[column].sorted(index)
-            small = small[order]
-            np.save(out / array_file(table, column), small)
-            columns[column] = small
+            columns[column] = np.take(small, order)
+        parquet: Callable[[], pl.DataFrame]
         if self.kind == "ptp":
-            parquet = _ptp_parquet(key, columns, labels)
+            rationales = labels["rationale"]
+
+            def parquet() -> pl.DataFrame:
+                c1, c2 = (np.take(p, order) for p in positions)
+                return _ptp_parquet(codes, c1, c2, columns, rationales)
+
         else:
-            parquet = pl.concat(self._frames) if self._frames else pl.DataFrame()
+            frames = list(self._frames)
+
+            def parquet() -> pl.DataFrame:
+                return pl.concat(frames) if frames else pl.DataFrame()
+
         self._frames.clear()
-        return labels, parquet
+        arrays = {array_file(table, c): v for c, v in columns.items()}
+        return SortedTable(arrays, labels, parquet)
 
     def _refuse_conflicts(self, key: Array, order: Array) -> None:
         """Two files of one MUE table giving a code different edits: refused."""
@@ -277,26 +318,38 @@ def _concat(parts: list[Array], dtype: Any) -> Array:
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+def _write_parquet(frame: Callable[[], pl.DataFrame], path: Path) -> None:
+    # no column statistics: the batch engines scan whole tables (a third of the
+    # write's time, issue 11)
+    frame().write_parquet(path, compression="lz4", statistics=False)
+
+
 def _enum(values: list[str], index: Array) -> pl.Series:
-    return pl.Series(values, dtype=pl.Enum(values)).gather(index)
+    # a Series index: polars gathers it as is (a numpy one would be converted first)
+    return pl.Series(values, dtype=pl.Enum(values)).gather(pl.Series(index))
 
 
 def _ptp_parquet(
-    key: Array, columns: dict[str, Array], labels: dict[str, list[str]]
+    codes: Array,
+    column1: Array,
+    column2: Array,
+    columns: dict[str, Array],
+    rationales: list[str],
 ) -> pl.DataFrame:
-    """The PTP rows as a frame for Parquet: codes and rationales dictionary-encoded."""
-    c1, c2 = np.divmod(key, CODE_SPACE)
-    distinct = np.unique(np.concatenate([np.unique(c1), np.unique(c2)]))
-    codes = key_codes(distinct)
+    """The PTP rows as a frame for Parquet: codes and rationales dictionary-encoded.
+
+    ``column1``/``column2`` are positions in ``codes`` (the table's sorted code keys).
+    """
+    names = key_codes(codes)
     return pl.DataFrame(
         {
-            "column1": _enum(codes, np.searchsorted(distinct, c1)),
-            "column2": _enum(codes, np.searchsorted(distinct, c2)),
+            "column1": _enum(names, column1),
+            "column2": _enum(names, column2),
             "pre_1996": columns["pre_1996"],
             "effective": columns["effective"],
             "deletion": columns["deletion"],
             "indicator": columns["indicator"],
-            "rationale": _enum(labels["rationale"], columns["rationale"]),
+            "rationale": _enum(rationales, columns["rationale"]),
         }
     )
 
@@ -312,40 +365,63 @@ class EditionWriter:
         self._labels: dict[str, dict[str, list[str]]] = {}
         self._codes: list[Array] = []
         self._first: dict[str, str | None] = {}
+        self._worker = ThreadPoolExecutor(max_workers=1)
         self._parquet = ThreadPoolExecutor(max_workers=1)
-        self._pending: list[Future[None]] = []
+        self._tables: list[Future[None]] = []  # tables written on the worker
+        self._copies: list[Future[None]] = []  # their Parquet copies (appended by it)
 
-    def add(self, table: Table, frame: pl.DataFrame, source: str) -> None:
+    def add(
+        self,
+        table: Table,
+        frame: pl.DataFrame,
+        source: str,
+        seen: Mapping[str, Distinct] | None = None,
+    ) -> None:
         builder = self._builders.get(table)
         if builder is None:
             builder = self._builders[table] = TableBuilder(table)
-        builder.add(frame, source)
+        builder.add(frame, source, seen)
 
     def finish_table(self, table: Table) -> None:
-        """Write one table (call once all its files are added); frees its arrays."""
+        """Write one table (call once all its files are added); frees its arrays.
+
+        An MUE table is checked and written at once: two of its files may disagree,
+        and that error must come before later files are read. Any other table can no
+        longer be refused, so it is sorted and written on the worker thread (numpy and
+        polars release the GIL) while the importer reads on.
+        """
         builder = self._builders.pop(table)
         self.say(f"compiling {table.value} ({builder.rows:,} rows)")
         self._codes.append(builder.codes())
         first = builder.first_effective()
         self._first[table.value] = first.isoformat() if first else None
-        labels, frame = builder.finish(self.out)
-        self._labels[table.value] = labels
-        path = self.out / parquet_file(table)
-        self._pending.append(
-            self._parquet.submit(frame.write_parquet, path, compression="lz4")
-        )
+        if builder.kind == "mue":
+            self._write(builder)
+        else:
+            self._tables.append(self._worker.submit(self._write, builder))
+
+    def _write(self, builder: TableBuilder) -> None:
+        done = builder.sort()
+        self._labels[builder.table.value] = done.labels
+        # the Parquet copy is made on its own thread while the arrays are written
+        path = self.out / parquet_file(builder.table)
+        self._copies.append(self._parquet.submit(_write_parquet, done.parquet, path))
+        for name, array in done.arrays.items():
+            np.save(self.out / name, array)
 
     def finish(self, info: EditionInfo) -> None:
-        """Finish any table left, wait for the Parquet copies, write codes and manifest."""
+        """Finish any table left, wait for the worker, write codes and manifest."""
         try:
             for table in list(self._builders):
                 self.finish_table(table)
             universe = np.unique(np.concatenate(self._codes)) if self._codes else _EMPTY
             np.save(self.out / CODES_FILE, universe.astype(np.int32))
-            for future in self._pending:
+            for future in self._tables:
+                future.result()
+            for future in self._copies:  # all submitted now: each by its table's write
                 future.result()
         finally:
-            self._parquet.shutdown(wait=True, cancel_futures=True)
+            self.abort()
         manifest = manifest_of(info, self._labels, self._first)
         path = self.out / MANIFEST
         with open(path, "w", encoding="utf-8") as f:
@@ -354,6 +430,7 @@ class EditionWriter:
             os.fsync(f.fileno())
 
     def abort(self) -> None:
+        self._worker.shutdown(wait=True, cancel_futures=True)
         self._parquet.shutdown(wait=True, cancel_futures=True)
 
 

@@ -16,6 +16,12 @@ or socket is refused by name), each file or zip member is streamed within the bo
 time -- the next one on a worker thread while the current one parses -- and compiled as
 they come: each file's bytes and frame are released once its rows are compact arrays
 (``compile.TableBuilder``), so memory holds about two files, not the edition.
+
+Fast (issue 11): a PTP TXT file is parsed straight into Categorical columns, and its
+checks and the compiler share that one hashing of every value (``ptp_file.parse_ptp_txt``
+hands the compiler the distinct values it checked); a finished table is sorted and
+written on a worker thread, and its Parquet copy on another, while the next table is
+read.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +37,7 @@ from pathlib import Path
 import polars as pl
 
 from fluorocode.adapters.cms import aoc_file, mue_file, pfs_file, ptp_file
+from fluorocode.adapters.cms._distinct import Distinct
 from fluorocode.adapters.cms._input import (
     DEFAULT_LIMITS,
     Content,
@@ -53,7 +60,7 @@ from fluorocode.errors import (
 )
 
 Progress = Callable[[str], None]
-Reader = Callable[[bytes, str], pl.DataFrame]
+Reader = Callable[[bytes, str], tuple[pl.DataFrame, Mapping[str, Distinct]]]
 
 _PTP = {Table.PTP_PRACTITIONER, Table.PTP_OUTPATIENT_HOSPITAL, Table.PTP_DME}
 _MUE = {Table.MUE_PRACTITIONER, Table.MUE_OUTPATIENT_HOSPITAL, Table.MUE_DME}
@@ -96,18 +103,23 @@ def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Content:
 
 
 def reader_for(source: Source) -> Reader:
+    """The reader of a source: its frame, and the :class:`Distinct` views it built
+    (the PTP TXT reader's Categorical codes: the compiler reuses them, issue 11)."""
     table, ext = source.identity.table, source.name.rsplit(".", 1)[-1].lower()
     xlsx = ext in ("xlsx", "xls")
-    readers: dict[bool, Reader]
+    if table in _PTP and not xlsx:
+        return ptp_file.parse_ptp_txt
+    readers: dict[bool, Callable[[bytes, str], pl.DataFrame]]
     if table in _PTP:
-        readers = {True: ptp_file.read_ptp_xlsx, False: ptp_file.read_ptp_txt}
+        readers = {True: ptp_file.read_ptp_xlsx}
     elif table in _MUE:
         readers = {True: mue_file.read_mue_xlsx, False: mue_file.read_mue_csv}
     elif table is Table.AOC:
         readers = {True: aoc_file.read_aoc_xlsx, False: aoc_file.read_aoc_txt}
     else:
         readers = {True: pfs_file.read_pfs_xlsx, False: pfs_file.read_pfs_csv}
-    return readers[xlsx]
+    read = readers[xlsx]
+    return lambda data, name: (read(data, name), {})
 
 
 def collect(
@@ -254,11 +266,11 @@ def import_files(
                     if step + 1 < len(order):
                         ahead = prefetch.submit(sources[order[step + 1]].read)
                     sha[i] = content.sha256
-                    frame = reader_for(s)(content.data, s.name)
+                    frame, seen = reader_for(s)(content.data, s.name)
                     del content
                     rows[i] = frame.height
-                    writer.add(s.identity.table, frame, s.name)
-                    del frame
+                    writer.add(s.identity.table, frame, s.name, seen)
+                    del frame, seen
                     nxt = order[step + 1] if step + 1 < len(order) else None
                     if (
                         nxt is None
