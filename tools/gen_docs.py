@@ -43,8 +43,10 @@ def rules_page() -> str:
 
 def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
     out = []
-    for name in sorted(group.commands):
-        command = group.commands[name]
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):  # the CLI loads commands lazily
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         out.append([*prefix, name])
         if isinstance(command, click.Group):
             out += _commands(command, [*prefix, name])

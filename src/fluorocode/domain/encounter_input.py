@@ -56,6 +56,8 @@ class _Errors:
         self.items.append(FieldError(field, message, kind))
 
     def unknown(self, obj: dict[str, Any], allowed: set[str], where: str) -> None:
+        if obj.keys() <= allowed:
+            return  # the common case: no sort, no set built
         for key in sorted(set(obj) - allowed, key=str):
             self.add(f"{where}{key}", "unknown field", "unknown_field")
 
@@ -260,7 +262,13 @@ def _modifier_message(modifier: Any) -> str:
     return f"{_quote(modifier)} is not a two-character modifier (0-9, A-Z)"
 
 
+#: An encounter without documentation (frozen: one value serves them all).
+_UNDOCUMENTED = FluoroDocumentation()
+
+
 def _documentation(value: Any, err: _Errors) -> FluoroDocumentation:
+    if not value and isinstance(value, dict):
+        return _UNDOCUMENTED
     if not isinstance(value, dict):
         err.add("documentation", "must be an object", "wrong_type")
         return FluoroDocumentation()
@@ -334,9 +342,12 @@ def _flag(value: Any, where: str, err: _Errors) -> bool | None:
     return None
 
 
+_NOT_ASKED = DistinctIndication()
+
+
 def _distinct(value: Any, where: str, err: _Errors) -> DistinctIndication:
     if value is None:
-        return DistinctIndication()
+        return _NOT_ASKED
     if not isinstance(value, dict):
         err.add(where, "must be an object", "wrong_type")
         return DistinctIndication()

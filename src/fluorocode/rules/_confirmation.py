@@ -56,10 +56,11 @@ def apply(outcome: Outcome, line: LineState, decision: Decision, partner: str) -
     outcome.act(line.index, decision.action)
     if decision.modifier:
         outcome.add_modifier(line.index, decision.modifier)
-    if decision.answer == "not asked":
+    kind = PromptKind.CONFIRM_DISTINCT_INDICATION
+    if decision.answer == "not asked" and not outcome.asked(kind, line.index):
         outcome.prompt(
             Prompt(
-                kind=PromptKind.CONFIRM_DISTINCT_INDICATION,
+                kind=kind,
                 line=line.index,
                 question=QUESTION.format(line=line.index, partner=partner),
                 options=BASES,

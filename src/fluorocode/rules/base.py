@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar, Protocol
 
 from fluorocode.domain.claim import Encounter
 from fluorocode.domain.edits import EditLookup, PtpEdit, Table
-from fluorocode.domain.findings import Action, Finding, Prompt, Suggestion
+from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Suggestion
 from fluorocode.rules.policy import fluoro_policy
 
 #: The fluoroscopy code this project guards (design.md, decision table).
@@ -21,19 +22,26 @@ FLUORO = "76000"
 FLUORO_DELETED = "76001"
 
 
+@cache  # the packaged policy is read once per process; rules ask for every line
 def guidance_codes() -> frozenset[str]:
     """77001, 77002, 77003: listed once, in ``rules/policy/fluoroscopy.toml``."""
     return fluoro_policy().guidance_codes
 
 
+@cache
 def fluoro_family() -> frozenset[str]:
     """76000, 76001 and the guidance codes."""
     return frozenset({FLUORO, FLUORO_DELETED}) | guidance_codes()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineState:
-    """A line as the rules so far have decided it."""
+    """A line as the rules so far have decided it.
+
+    Internal scratch, never in a result (the report carries ``LineResult``): slots
+    without frozen, whose ``__init__`` costs twice as much (issue 11). The engine makes
+    a new one for each decision; nothing changes one in place.
+    """
 
     index: int
     code: str
@@ -48,41 +56,66 @@ class LineState:
 class RuleContext:
     """Everything a rule may read. ``ptp_in_force`` holds the PTP rows in force on the
     date of service among the claim's codes and 76000 (so the note rule can ask what
-    76000 would meet); ``edition`` is the report's edition block, for evidence."""
+    76000 would meet); ``claim_ptp`` those of them whose two codes are both billed (a
+    rule's decisions change lines, never their codes, so the engine finds them once per
+    check); ``edition`` is the report's edition block, for evidence.
+
+    The views of ``lines`` (live lines, lines by code) are built on first use and kept
+    with this context: the engine makes a new context whenever a rule changes a line.
+    """
 
     encounter: Encounter
     edits: EditLookup
     ptp_table: Table
     mue_table: Table
     ptp_in_force: tuple[PtpEdit, ...]
+    claim_ptp: tuple[PtpEdit, ...]
     lines: tuple[LineState, ...]
     edition: Mapping[str, Any]
-    #: edition evidence per table, built once per check and shared by every finding
+    #: edition evidence per table, shared by every finding (and check) of one edition
     table_evidence: dict[Table, dict[str, Any]] = field(default_factory=dict)
+    _views: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    def live_lines(self) -> list[LineState]:
+    def live_lines(self) -> tuple[LineState, ...]:
         """Lines not (yet) removed."""
-        return [line for line in self.lines if line.action is not Action.REMOVE]
+        live: tuple[LineState, ...] | None = self._views.get("live")
+        if live is None:
+            live = self._views["live"] = tuple(
+                line for line in self.lines if line.action is not Action.REMOVE
+            )
+        return live
 
-    def lines_with(self, code: str) -> list[LineState]:
-        return [line for line in self.lines if line.code == code]
+    def lines_with(self, code: str) -> tuple[LineState, ...]:
+        return self.lines_by_code().get(code, ())
 
-    def lines_by_code(self) -> dict[str, list[LineState]]:
+    def lines_by_code(self) -> Mapping[str, tuple[LineState, ...]]:
         """Every line, by its code (in line order)."""
-        out: dict[str, list[LineState]] = {}
-        for line in self.lines:
-            out.setdefault(line.code, []).append(line)
-        return out
+        by_code: dict[str, tuple[LineState, ...]] | None = self._views.get("by_code")
+        if by_code is None:
+            grouped: dict[str, list[LineState]] = {}
+            for line in self.lines:
+                grouped.setdefault(line.code, []).append(line)
+            by_code = self._views["by_code"] = {
+                code: tuple(lines) for code, lines in grouped.items()
+            }
+        return by_code
 
-    def claim_edits(self) -> list[PtpEdit]:
+    def claim_edits(self) -> tuple[PtpEdit, ...]:
         """In-force PTP rows whose two codes are both billed on this claim."""
-        codes = {line.code for line in self.lines}
-        return [
-            e for e in self.ptp_in_force if e.column1 in codes and e.column2 in codes
-        ]
+        return self.claim_ptp
 
 
-@dataclass
+def claim_edits(
+    in_force: Iterable[PtpEdit], lines: Iterable[LineState]
+) -> tuple[PtpEdit, ...]:
+    """The rows of ``in_force`` whose two codes are both on ``lines``."""
+    codes = {line.code for line in lines}
+    return tuple(e for e in in_force if e.column1 in codes and e.column2 in codes)
+
+
+@dataclass(slots=True)
 class Outcome:
     """What one rule decided; the engine merges outcomes with action precedence."""
 
@@ -93,6 +126,9 @@ class Outcome:
     units: dict[int, int] = field(default_factory=dict)
     prompts: list[Prompt] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    _asked: set[tuple[PromptKind, int]] = field(
+        default_factory=set, init=False, repr=False, compare=False
+    )
 
     def act(self, line: int, action: Action) -> None:
         current = self.actions.get(line, Action.KEEP)
@@ -104,8 +140,15 @@ class Outcome:
         if modifier not in mods:
             mods.append(modifier)
 
+    def asked(self, kind: PromptKind, line: int) -> bool:
+        """Whether a prompt of ``kind`` is already asked of ``line`` (the first stands):
+        a rule can skip writing a question that would not be kept."""
+        return (kind, line) in self._asked
+
     def prompt(self, prompt: Prompt) -> None:
-        if all((p.kind, p.line) != (prompt.kind, prompt.line) for p in self.prompts):
+        key = (prompt.kind, prompt.line)
+        if key not in self._asked:
+            self._asked.add(key)
             self.prompts.append(prompt)
 
 

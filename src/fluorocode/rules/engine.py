@@ -20,12 +20,11 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from fluorocode.domain.claim import Encounter
 from fluorocode.domain.codes import PRICING_MODIFIERS, ClaimType
-from fluorocode.domain.edits import EditLookup, Table
+from fluorocode.domain.edits import EditionInfo, EditLookup, Table
 from fluorocode.domain.findings import (
     Action,
     Finding,
@@ -37,7 +36,14 @@ from fluorocode.domain.findings import (
     Suggestion,
     report_status,
 )
-from fluorocode.rules.base import FLUORO, LineState, Outcome, Rule, RuleContext
+from fluorocode.rules.base import (
+    FLUORO,
+    LineState,
+    Outcome,
+    Rule,
+    RuleContext,
+    claim_edits,
+)
 from fluorocode.rules.cl01_known_codes import KnownCodesRule
 from fluorocode.rules.cl02_modifier_limit import ModifierLimitRule
 from fluorocode.rules.ed01_edition import DemoEditionRule
@@ -139,7 +145,7 @@ def evaluate(
     gap = _coverage_gap(encounter, edits, ptp_table)
     if gap is not None:
         return no_edition_report(encounter, gap)
-    edition = edition_block(edits, encounter.claim_type)
+    edition, table_evidence = _edition_of(edits, encounter.claim_type)
     findings: list[Finding] = []
     dos = encounter.date_of_service
     rows = edits.ptp_among(ptp_table, (*encounter.codes, FLUORO))
@@ -148,11 +154,25 @@ def evaluate(
         LineState(i, ln.code, ln.modifiers, ln.units, Action.KEEP)
         for i, ln in enumerate(encounter.lines)
     ]
+    # rules change lines' actions, modifiers and units, never their codes
+    claim_ptp = claim_edits(in_force, states)
     prompts: dict[tuple[str, int], Prompt] = {}
     suggestions: list[Suggestion] = []
-    ctx = RuleContext(
-        encounter, edits, ptp_table, mue_table, in_force, tuple(states), edition, {}
-    )
+
+    def context(lines: tuple[LineState, ...]) -> RuleContext:
+        return RuleContext(
+            encounter,
+            edits,
+            ptp_table,
+            mue_table,
+            in_force,
+            claim_ptp,
+            lines,
+            edition,
+            table_evidence,
+        )
+
+    ctx = context(tuple(states))
     for rule in rules:
         try:
             outcome = rule.evaluate(ctx)
@@ -162,11 +182,11 @@ def evaluate(
         merged = _merge(states, outcome)
         if merged is not None:
             states = merged
-            ctx = replace(ctx, lines=tuple(states))  # the next rule sees the decisions
-        findings.extend(outcome.findings)
+            ctx = context(tuple(states))  # the next rule sees the decisions
+        findings += outcome.findings
         for p in outcome.prompts:
-            prompts.setdefault((p.kind.value, p.line), p)
-        suggestions.extend(outcome.suggestions)
+            prompts.setdefault((p.kind, p.line), p)
+        suggestions += outcome.suggestions
     removed = {s.index for s in states if s.action is Action.REMOVE}
     lines = tuple(
         LineResult(s.index, s.code, s.modifiers, s.units, s.action) for s in states
@@ -181,6 +201,30 @@ def evaluate(
         prompts=tuple(p for p in prompts.values() if p.line not in removed),
         suggestions=tuple(suggestions),
     )
+
+
+#: The edition block and the per-table edition evidence of each (edition, claim type),
+#: built once and shared by every report of that edition: they are read, never written
+#: (issue 11). Keyed by the identity of the edition's ``info``, which an entry holds on
+#: to, so a key cannot be reused by another edition while its entry lives.
+_EDITIONS: dict[
+    tuple[int, ClaimType],
+    tuple[EditionInfo, dict[str, Any], dict[Table, dict[str, Any]]],
+] = {}
+_EDITIONS_KEPT = 64
+
+
+def _edition_of(
+    edits: EditLookup, claim_type: ClaimType
+) -> tuple[dict[str, Any], dict[Table, dict[str, Any]]]:
+    info = edits.info
+    key = (id(info), claim_type)
+    entry = _EDITIONS.get(key)
+    if entry is None or entry[0] is not info:
+        if len(_EDITIONS) >= _EDITIONS_KEPT:
+            _EDITIONS.clear()
+        entry = _EDITIONS[key] = (info, edition_block(edits, claim_type), {})
+    return entry[1], entry[2]
 
 
 def _rule_error(rule: Rule, exc: Exception) -> Finding:
@@ -207,23 +251,21 @@ def _rule_error(rule: Rule, exc: Exception) -> Finding:
 
 def _merge(states: list[LineState], outcome: Outcome) -> list[LineState] | None:
     """The lines after ``outcome``'s decisions, or None when it changed none of them."""
-    touched = (
-        outcome.actions.keys()
-        | outcome.add_modifiers.keys()
-        | outcome.drop_modifiers.keys()
-        | outcome.units.keys()
-    )
+    actions, adds = outcome.actions, outcome.add_modifiers
+    drops, units_of = outcome.drop_modifiers, outcome.units
+    if not (actions or adds or drops or units_of):
+        return None  # most rules decide nothing about most claims
     merged: list[LineState] | None = None
-    for i in touched:
+    for i in actions.keys() | adds.keys() | drops.keys() | units_of.keys():
         s = states[i]
-        drop = outcome.drop_modifiers.get(i, ())
+        drop = drops.get(i, ())
         mods = tuple(m for m in s.modifiers if m not in drop) if drop else s.modifiers
-        for m in outcome.add_modifiers.get(i, ()):
+        for m in adds.get(i, ()):
             if m not in mods:
                 # a pricing modifier (26, TC) goes first, as claim forms expect
                 mods = (m, *mods) if m in PRICING_MODIFIERS else (*mods, m)
-        units = outcome.units.get(i, s.units)
-        action = outcome.actions.get(i, Action.KEEP)
+        units = units_of.get(i, s.units)
+        action = actions.get(i, Action.KEEP)
         if action.rank < s.action.rank:
             action = s.action
         if (mods != s.modifiers or units != s.units) and action is Action.KEEP:

@@ -42,10 +42,13 @@ class IntegralRule:
 
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
-        policy = fluoro_policy()
-        decided = {e.column1 for e in ctx.claim_edits() if e.column2 == FLUORO}
-        if any(line.code in decided for line in ctx.lines):
+        billed = ctx.lines_with(FLUORO)
+        if not billed:
+            return out  # no 76000 line: nothing to judge
+        # claim edits pair two billed codes: one with 76000 in column 2 decided it
+        if any(e.column2 == FLUORO for e in ctx.claim_edits()):
             return out  # a PTP edit decided 76000 (NC01 speaks for it)
+        policy = fluoro_policy()
         hosts = [
             (line, family)
             for line in ctx.lines
@@ -59,7 +62,7 @@ class IntegralRule:
         partner = f"{host.code} on {line_refs([host.index])}"
         # one finding per decision, naming every 76000 line it concerns
         groups: dict[_confirmation.Decision, list[int]] = {}
-        for line in ctx.lines_with(FLUORO):
+        for line in billed:
             # the X modifier is needed if any host shares the line's anatomic site
             decisions = [
                 _confirmation.decide(line, h, answer) for h in _host_variants(hosts)

@@ -39,11 +39,12 @@ class GuidanceCodeRule:
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
         policy = fluoro_policy()
-        included = [
+        guidance_lines = [ln for ln in ctx.lines if ln.code in policy.guidance]
+        included = guidance_lines and [
             ln for ln in ctx.lines if ln.code in policy.imaging_included.members
         ]
-        for line in ctx.lines:
-            if line.code in policy.guidance and included:
+        for line in guidance_lines:
+            if included:
                 host = included[0]
                 out.act(line.index, Action.REMOVE)
                 out.findings.append(
@@ -62,12 +63,16 @@ class GuidanceCodeRule:
                         CITATION,
                     )
                 )
-        if ctx.encounter.documentation.distinct_indication.confirmed is True:
+        fluoro_lines = ctx.lines_with(FLUORO)
+        if (
+            not fluoro_lines
+            or ctx.encounter.documentation.distinct_indication.confirmed is True
+        ):
             return out
         dos = ctx.encounter.date_of_service
         codes = {ln.code: ln for ln in ctx.lines}
         replacing = [g for g in policy.guidance.values() if g.replaces_76000]
-        for fluoro in ctx.lines_with(FLUORO):
+        for fluoro in fluoro_lines:
             for guidance in replacing:
                 addon = guidance.code
                 if addon in codes:

@@ -63,8 +63,9 @@ class Modifier26Rule:
         enc = ctx.encounter
         pos = enc.place_of_service
         setting = setting_of(pos)
+        guidance = guidance_codes()
         for line in ctx.live_lines():
-            if line.code != FLUORO and line.code not in guidance_codes():
+            if line.code != FLUORO and line.code not in guidance:
                 continue
             split, source = self.splits(ctx, line.code)
             evidence = {

@@ -35,6 +35,7 @@ indicator, rationale), the edition, and the checksums of the table's source file
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -83,10 +84,16 @@ class PtpRule:
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
         by_code = ctx.lines_by_code()
+        # a column-1 code's variants, worked out once however many edits it heads
+        variants: dict[str, list[tuple[LineState, list[int]]]] = {}
         for edit in ctx.claim_edits():
-            partners = _partner_variants(by_code.get(edit.column1, []))
+            partners = variants.get(edit.column1)
+            if partners is None:
+                partners = variants[edit.column1] = _partner_variants(
+                    by_code.get(edit.column1, ())
+                )
             groups: dict[tuple[str, Status, str], _Group] = defaultdict(_Group)
-            for line2 in by_code.get(edit.column2, []):
+            for line2 in by_code.get(edit.column2, ()):
                 for rep, members in partners:
                     others = [i for i in members if i != line2.index]
                     if not others:
@@ -110,7 +117,6 @@ class PtpRule:
         groups: dict[tuple[str, Status, str], _Group],
     ) -> tuple[str, Status, str]:
         """Act on ``line2`` against one column-1 variant; the finding group's key."""
-        partner = f"{edit.column1} on {line_refs(partners)}"
         if edit.indicator is ModifierIndicator.NOT_ALLOWED:
             out.act(line2.index, Action.REMOVE)
             key = ("ptp.bundled", Status.FAIL, "")
@@ -120,7 +126,9 @@ class PtpRule:
         if edit.column2 == FLUORO:
             answer = ctx.encounter.documentation.distinct_indication
             decision = _confirmation.decide(line2, line1, answer)
-            _confirmation.apply(out, line2, decision, partner=partner)
+            _confirmation.apply(
+                out, line2, decision, partner=f"{edit.column1} on {line_refs(partners)}"
+            )
             rule = (
                 "ptp.bypassed"
                 if decision.status is Status.BYPASSED
@@ -135,18 +143,21 @@ class PtpRule:
             groups[key].modifiers.update(bypass)
             return key
         out.act(line2.index, Action.HOLD)
-        out.prompt(
-            Prompt(
-                PromptKind.CONFIRM_DISTINCT_SERVICE,
-                line2.index,
-                f"Was {edit.column2} on line {line2.index} a distinct service from "
-                f"{partner} (separate encounter, anatomic site, practitioner, or an "
-                "unusual non-overlapping service)? If the record shows it, add the modifier "
-                "that says which (XE, XS, XP, XU, or an anatomic modifier); otherwise leave "
-                f"{edit.column2} off.",
-                options=("XE", "XS", "XP", "XU", "59", "remove"),
+        # the line's first question stands: a later one is not written at all
+        if not out.asked(PromptKind.CONFIRM_DISTINCT_SERVICE, line2.index):
+            out.prompt(
+                Prompt(
+                    PromptKind.CONFIRM_DISTINCT_SERVICE,
+                    line2.index,
+                    f"Was {edit.column2} on line {line2.index} a distinct service from "
+                    f"{edit.column1} on {line_refs(partners)} (separate encounter, "
+                    "anatomic site, practitioner, or an unusual non-overlapping "
+                    "service)? If the record shows it, add the modifier that says which "
+                    "(XE, XS, XP, XU, or an anatomic modifier); otherwise leave "
+                    f"{edit.column2} off.",
+                    options=("XE", "XS", "XP", "XU", "59", "remove"),
+                )
             )
-        )
         return ("ptp.modifier-required", Status.FAIL, "")
 
     @staticmethod
@@ -154,18 +165,15 @@ class PtpRule:
         ctx: RuleContext, edit: PtpEdit, rule: str, status: Status, group: _Group
     ) -> Finding:
         c1, c2 = edit.column1, edit.column2
-        where = (
-            f"{c2} ({line_refs(group.column2)}) is column 2 of an NCCI PTP edit with "
-            f"{c1} ({line_refs(group.column1)})"
-        )
+        refs1, refs2 = line_refs(group.column1), line_refs(group.column2)
+        where = f"{c2} ({refs2}) is column 2 of an NCCI PTP edit with {c1} ({refs1})"
         listed = ", ".join(sorted(group.modifiers))
         if rule == "ptp.bundled":
             extra = f" The modifier {listed} cannot bypass it." if listed else ""
             message = (
-                f"{c2} ({line_refs(group.column2)}) is bundled into {c1} "
-                f"({line_refs(group.column1)}) by an NCCI PTP edit with modifier "
-                f"indicator 0 ({edit.rationale}).{extra} {c2} is not separately "
-                "billable with it: leave it off the claim."
+                f"{c2} ({refs2}) is bundled into {c1} ({refs1}) by an NCCI PTP edit "
+                f"with modifier indicator 0 ({edit.rationale}).{extra} {c2} is not "
+                "separately billable with it: leave it off the claim."
             )
         elif group.decision is not None:  # 76000: the provider's answer decides
             message = (
@@ -189,7 +197,7 @@ class PtpRule:
 
 
 def _partner_variants(
-    lines: list[LineState],
+    lines: Iterable[LineState],
 ) -> list[tuple[LineState, list[int]]]:
     """Column-1 lines grouped by what a bypass depends on: their anatomic modifiers.
 

@@ -52,13 +52,16 @@ class AddOnRule:
         dos = ctx.encounter.date_of_service
         live = ctx.live_lines()
         for line in live:
-            rows = [a for a in ctx.edits.aoc_for_addon(line.code) if a.in_force(dos)]
-            if not rows:
-                continue
+            addon_rows = ctx.edits.aoc_for_addon(line.code)
+            if not addon_rows:
+                continue  # not an add-on code
             others = [o for o in live if o.index != line.index]
-            listed = [o for o in others if any(a.primary == o.code for a in rows)]
-            if listed:
-                continue
+            billed = {o.code for o in others}
+            if any(a.primary in billed and a.in_force(dos) for a in addon_rows):
+                continue  # a listed primary is on the claim
+            rows = [a for a in addon_rows if a.in_force(dos)]
+            if not rows:
+                continue  # no AOC edit in force on the date of service
             evidence = {
                 "aoc": [
                     {"addon": a.addon, "primary": a.primary, "edit_type": a.edit_type}

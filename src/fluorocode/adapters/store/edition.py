@@ -4,9 +4,11 @@ Every array is memory-mapped read-only when the edition opens (a few millisecond
 are lazy, nothing is read until used). Once open, a ``CompiledEdition`` no longer needs
 its directory: if an import replaces or removes the edition meanwhile, whoever holds the
 object keeps a whole, consistent edition (the kernel keeps unlinked mapped files alive)
-and never mixes one import's manifest with another's arrays. A pair lookup is a binary
-search (``numpy.searchsorted``) on the sorted 64-bit keys; all the ordered pairs of an
-encounter are searched in one vectorised call.
+and never mixes one import's manifest with another's arrays. Every lookup is a binary
+search (``numpy.searchsorted``) of a table's sorted 64-bit keys: a code's PTP rows as
+column 1 are one slice of them, its MUE, PFS or AOC rows another. What a lookup finds is
+remembered (a code's PTP partners as a set of integers, a pair's rows, a code's rows), so
+later checks answer from memory; no whole-table structure is ever built (issue 11).
 """
 
 from __future__ import annotations
@@ -106,12 +108,16 @@ class CompiledEdition:
         self._manifest = read_manifest(path)
         self._info = info_of(self._manifest)
         self._tables: dict[Table, dict[str, Array]] = {}
-        self._indexes: dict[Table, dict[str, Any]] = {}
         self._present = frozenset(Table(t) for t in self._info.tables)
         for table in sorted(self._present):
             self._table(table, kind_of(table))
         self._codes: Array = np.load(path / CODES_FILE, mmap_mode="r").view(np.ndarray)
-        self._known: frozenset[int] | None = None
+        # what lookups found, by table and code (PTP: by pair key)
+        self._memo: dict[Table, dict[Any, Any]] = {t: {} for t in self._present}
+        self._partner_memo: dict[Table, dict[str, frozenset[int]]] = {
+            t: {} for t in self._present
+        }
+        self._known: dict[str, bool] = {}
         self._first = {
             Table(t): date.fromisoformat(d) if d else None
             for t, d in self._manifest.get("first_effective", {}).items()
@@ -127,17 +133,21 @@ class CompiledEdition:
     def code_known(self, code: str) -> bool | None:
         """Whether ``code`` is in the edition's code universe (module ``compile``).
 
-        None when the edition holds none of the PFS, PTP, MUE and AOC tables. The
-        sorted ``codes.npy`` (about 20,000 codes) becomes a set on first use: a set
-        probe costs a tenth of a numpy ``searchsorted`` call, and every line of every
-        check asks.
+        None when the edition holds none of the PFS, PTP, MUE and AOC tables. A binary
+        search of the sorted ``codes.npy`` (about 20,000 codes) answers a code the first
+        time; the answer is remembered, since every line of every check asks.
         """
         if not self._present:
             return None
-        known = self._known
+        known = self._known.get(code)
         if known is None:
-            known = self._known = frozenset(self._codes.tolist())
-        return is_code(code) and code_key(code) in known
+            known = False
+            if is_code(code):
+                key = code_key(code)
+                at = int(self._codes.searchsorted(key))
+                known = at < len(self._codes) and self._codes.item(at) == key
+            _remember(self._known, code, known, _CODES)
+        return known
 
     def first_effective(self, table: Table) -> date | None:
         """The earliest effective date among the table's rows, recorded at import.
@@ -168,179 +178,177 @@ class CompiledEdition:
     def ptp_among(self, table: Table, codes: Sequence[str]) -> list[PtpEdit]:
         """Every row whose two codes are both in ``codes`` (either order, all history).
 
-        All ordered pairs are searched in one vectorised call.
+        Rows come pair by pair in the order of the sorted codes (column 1, then column
+        2), each pair's history rows in file order. A code's column-2 partners are read
+        once (:meth:`_partners`), a pair's rows built once; later claims with the same
+        codes are answered from memory.
         """
         if not self.has_table(table):
             return []
         distinct = sorted(set(codes))
         if len(distinct) < 2:
             return []
-        n = len(distinct)
-        keys = np.fromiter(map(code_key, distinct), dtype=np.int64, count=n)
-        # every ordered pair (a, b), a != b, in row-major order of the n x n grid
-        grid = (keys[:, None] * CODE_SPACE + keys[None, :]).ravel()
-        wanted = grid[~np.eye(n, dtype=bool).ravel()]
-        arrays = self._table(table, "ptp")
-        key = arrays["key"]
-        lo = key.searchsorted(wanted)
-        found = np.flatnonzero(key[np.minimum(lo, len(key) - 1)] == wanted)
-        if not len(found):
-            return []
-        # a pair's history rows are adjacent: extend each hit while the key repeats
-        rows_of: list[tuple[str, str]] = []
-        index: list[int] = []
-        size = len(key)
-        for i in found.tolist():
-            r, pair = lo.item(i), wanted.item(i)
-            a, b = divmod(i, n - 1)  # position in the grid without its diagonal
-            codes_ab = (distinct[a], distinct[b + (b >= a)])
-            while r < size and key.item(r) == pair:
-                index.append(r)
-                rows_of.append(codes_ab)
-                r += 1
-        return self._gather(table, arrays, rows_of, np.array(index, dtype=np.int64))
+        keys = {code_key(c): c for c in distinct}
+        claim = set(keys)
+        memo = self._memo[table]
+        out: list[PtpEdit] = []
+        for a in distinct:
+            ka = code_key(a)
+            hits = claim & self._partners(table, a, ka)  # walks the smaller set
+            for kb in sorted(hits) if hits else ():
+                pair = ka * CODE_SPACE + kb
+                rows = memo.get(pair)
+                if rows is None:
+                    rows = self._pair_rows(table, a, keys[kb], pair)
+                    _remember(memo, pair, rows, _PAIRS)
+                out += rows
+        return out
+
+    def _partners(self, table: Table, code: str, key: int) -> frozenset[int]:
+        """The keys of the codes that ``code`` heads a row with (column 1 -> column 2).
+
+        One slice of the sorted keys, read once per code and remembered (as integers:
+        a set of them costs a fraction of the rows it stands for). Never the code itself.
+        """
+        memo = self._partner_memo[table]
+        found = memo.get(code)
+        if found is None:
+            keys = self._tables[table]["key"]
+            base = key * CODE_SPACE
+            lo = int(keys.searchsorted(base))
+            hi = int(keys.searchsorted(base + CODE_SPACE))
+            found = frozenset((keys[lo:hi] - base).tolist()) - {key}
+            _remember(memo, code, found, _PARTNER_CODES)
+        return found
 
     def ptp_pair(self, table: Table, column1: str, column2: str) -> list[PtpEdit]:
         """The rows of one ordered pair (all history)."""
         if not self.has_table(table):
             return []
-        arrays = self._table(table, "ptp")
-        key = arrays["key"]
         pair = code_key(column1) * CODE_SPACE + code_key(column2)
-        row = int(key.searchsorted(pair))
-        size = len(key)
-        rationales = self._labels(table, "rationale")
-        out = []
-        # scalar reads (``item``) beat any vectorised call for the one to three rows
-        # a pair has
-        while row < size and key.item(row) == pair:
-            out.append(
-                PtpEdit(
-                    column1,
-                    column2,
-                    int_date(arrays["effective"].item(row)),
-                    optional_date(arrays["deletion"].item(row)),
-                    _INDICATORS[arrays["indicator"].item(row)],
-                    rationales[arrays["rationale"].item(row)],
-                    arrays["pre_1996"].item(row),
-                )
-            )
-            row += 1
-        return out
+        memo = self._memo[table]
+        rows = memo.get(pair)
+        if rows is None:
+            rows = self._pair_rows(table, column1, column2, pair)
+            _remember(memo, pair, rows, _PAIRS)
+        return list(rows)
 
-    def _gather(
-        self,
-        table: Table,
-        arrays: dict[str, Array],
-        codes: list[tuple[str, str]],
-        index: Array,
-    ) -> list[PtpEdit]:
-        """Build the rows at ``index`` (one fancy-index per column, not per row)."""
+    def _pair_rows(
+        self, table: Table, column1: str, column2: str, pair: int
+    ) -> tuple[PtpEdit, ...]:
+        """One pair's rows (its history, adjacent in the sorted table)."""
+        arrays = self._tables[table]
+        key = arrays["key"]
+        start = int(key.searchsorted(pair))
+        end = int(key.searchsorted(pair, side="right"))
         rationales = self._labels(table, "rationale")
-        columns = zip(
-            codes,
-            arrays["effective"][index].tolist(),
-            arrays["deletion"][index].tolist(),
-            arrays["indicator"][index].tolist(),
-            arrays["rationale"][index].tolist(),
-            arrays["pre_1996"][index].tolist(),
-            strict=True,
-        )
-        return [
+        # scalar reads (``item``) beat any vectorised call for the one to three rows a
+        # pair has
+        return tuple(
             PtpEdit(
                 column1,
                 column2,
-                int_date(effective),
-                optional_date(deletion),
-                _INDICATORS[indicator],
-                rationales[rationale],
-                pre_1996,
+                int_date(arrays["effective"].item(row)),
+                optional_date(arrays["deletion"].item(row)),
+                _INDICATORS[arrays["indicator"].item(row)],
+                rationales[arrays["rationale"].item(row)],
+                arrays["pre_1996"].item(row),
             )
-            for (
-                column1,
-                column2,
-            ), effective, deletion, indicator, rationale, pre_1996 in columns
-        ]
+            for row in range(start, end)
+        )
 
     # -- the small tables (MUE, AOC, PFS: thousands of rows) ---------------------------
-    # Read whole into dicts on first use (a few ms), then answered without numpy.
+    # A code's row is found by a binary search of the table's sorted keys when first
+    # asked for, then remembered: a check reads only the rows of its own codes, and no
+    # whole-table dictionary is ever built (issue 11: that cost the first check 54 ms,
+    # and the process as long again to tear down).
 
-    def _index(self, table: Table, kind: str) -> dict[str, Any]:
-        index = self._indexes.get(table)
-        if index is None:
-            index = self._build_index(table, kind)
-            self._indexes[table] = index
-        return index
-
-    def _build_index(self, table: Table, kind: str) -> dict[str, Any]:
-        arrays = self._table(table, kind)
-        lists = {name: arrays[name].tolist() for name in _COLUMNS[kind]}
-        if kind == "aoc":
-            addons: dict[str, list[AocEdit]] = {}
-            for key, edit_type, effective, deletion in zip(
-                lists["key"],
-                lists["edit_type"],
-                lists["effective"],
-                lists["deletion"],
-                strict=True,
-            ):
-                addon = key_code(key // CODE_SPACE)
-                addons.setdefault(addon, []).append(
-                    AocEdit(
-                        addon,
-                        key_code(key % CODE_SPACE),
-                        edit_type,
-                        optional_date(effective),
-                        optional_date(deletion),
-                    )
-                )
-            return addons
-        labels = self._manifest["labels"][table.value]
-        if kind == "mue":
-            return {
-                key_code(key): MueEdit(
-                    key_code(key),
-                    value,
-                    MueAdjudication(mai),
-                    labels["rationale"][rationale],
-                )
-                for key, value, mai, rationale in zip(
-                    lists["key"],
-                    lists["value"],
-                    lists["mai"],
-                    lists["rationale"],
-                    strict=True,
-                )
-            }
-        return {
-            key_code(key): PfsIndicators(
-                key_code(key),
-                labels["status"][status],
-                labels["pctc"][pctc],
-                labels["global_days"][global_days],
-            )
-            for key, status, pctc, global_days in zip(
-                lists["key"],
-                lists["status"],
-                lists["pctc"],
-                lists["global_days"],
-                strict=True,
-            )
-        }
+    def _span(self, table: Table, lo_key: int, hi_key: int) -> tuple[int, int]:
+        """Where the rows with ``lo_key <= key < hi_key`` lie in the sorted table."""
+        key = self._tables[table]["key"]
+        return int(key.searchsorted(lo_key)), int(key.searchsorted(hi_key))
 
     def mue(self, table: Table, code: str) -> MueEdit | None:
         if not self.has_table(table):
             return None
-        found: MueEdit | None = self._index(table, "mue").get(code)
+        memo = self._memo[table]
+        found: MueEdit | None = memo.get(code, _UNSEEN)
+        if found is _UNSEEN:
+            found = None
+            lo, hi = self._span(table, *_code_range(code))
+            if hi > lo:
+                row = hi - 1  # a code's last row, as the table reads it (rows agree)
+                arrays = self._tables[table]
+                found = MueEdit(
+                    code,
+                    arrays["value"].item(row),
+                    MueAdjudication(arrays["mai"].item(row)),
+                    self._labels(table, "rationale")[arrays["rationale"].item(row)],
+                )
+            _remember(memo, code, found, _CODES)
         return found
 
     def pfs(self, code: str) -> PfsIndicators | None:
         if not self.has_table(Table.PFS):
             return None
-        found: PfsIndicators | None = self._index(Table.PFS, "pfs").get(code)
+        memo = self._memo[Table.PFS]
+        found: PfsIndicators | None = memo.get(code, _UNSEEN)
+        if found is _UNSEEN:
+            found = None
+            lo, hi = self._span(Table.PFS, *_code_range(code))
+            if hi > lo:
+                row = hi - 1
+                arrays = self._tables[Table.PFS]
+                labels = self._manifest["labels"][Table.PFS.value]
+                found = PfsIndicators(
+                    code,
+                    labels["status"][arrays["status"].item(row)],
+                    labels["pctc"][arrays["pctc"].item(row)],
+                    labels["global_days"][arrays["global_days"].item(row)],
+                )
+            _remember(memo, code, found, _CODES)
         return found
 
     def aoc_for_addon(self, addon: str) -> list[AocEdit]:
         if not self.has_table(Table.AOC):
             return []
-        return list(self._index(Table.AOC, "aoc").get(addon, ()))
+        memo = self._memo[Table.AOC]
+        found: tuple[AocEdit, ...] | None = memo.get(addon)
+        if found is None:
+            lo_key, hi_key = _code_range(addon)
+            lo, hi = self._span(Table.AOC, lo_key * CODE_SPACE, hi_key * CODE_SPACE)
+            arrays = self._tables[Table.AOC]
+            found = tuple(
+                AocEdit(
+                    addon,
+                    key_code(arrays["key"].item(row) % CODE_SPACE),
+                    arrays["edit_type"].item(row),
+                    optional_date(arrays["effective"].item(row)),
+                    optional_date(arrays["deletion"].item(row)),
+                )
+                for row in range(lo, hi)
+            )
+            _remember(memo, addon, found, _CODES)
+        return list(found)
+
+
+#: How many lookups an edition remembers (per table) before it starts afresh: far more
+#: than the codes real claims use, so a long-running service never grows without bound.
+_CODES = 1 << 16
+_PAIRS = 1 << 17  # PTP pairs: each entry holds one to a few rows
+_PARTNER_CODES = 1 << 14  # each entry holds a code's partners (a few to thousands)
+_UNSEEN: Any = object()
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
+
+
+def _code_range(code: str) -> tuple[int, int]:
+    """The key range of ``code`` (empty when it is not a code: no row matches)."""
+    if not is_code(code):
+        return 0, 0
+    key = code_key(code)
+    return key, key + 1
