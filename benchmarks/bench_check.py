@@ -113,6 +113,7 @@ def main() -> None:
                 edition.ptp_pair(Table.PTP_PRACTITIONER, a, b)
                 edition.ptp_pair(Table.PTP_PRACTITIONER, b, a)
             lookups.append(time.perf_counter_ns() - start)
+        report_size(label, report)
         (cm, cp), (lm, lp) = percentiles(checks), percentiles(lookups)
         print(
             f"{label} 10-line encounter ({len(report.findings)} findings): check "
@@ -126,6 +127,26 @@ def main() -> None:
     first_check(home, args.work, args.runs)
     if args.encounters:
         bulk(home, args.work, args.encounters)
+
+
+def report_size(label: str, report: object) -> None:
+    """The report's JSON size, beside what it would be if every finding resting on a
+    table repeated that table's source files (as before issue 11)."""
+    from fluorocode.jsoncodec import encode
+
+    body = json.loads(encode(report.to_dict()))  # type: ignore[attr-defined]
+    size = len(encode(body))
+    sources = body["edition"]["sources"]
+    for finding in body["findings"]:
+        table = finding["evidence"].get("table")
+        if table:
+            finding["evidence"]["sources"] = [
+                s for s in sources if s.get("table") in (table, "demo")
+            ]
+    print(
+        f"  {label} report {size:,} bytes; with sources per finding "
+        f"{len(encode(body)):,} bytes"
+    )
 
 
 def wall_ms(command: list[str], runs: int) -> tuple[float, float]:

@@ -20,7 +20,8 @@ import functools
 import importlib
 import io
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
@@ -39,7 +40,9 @@ from fluorocode.adapters.claims.model import (
     claim_outcome,
     place_of,
 )
+from fluorocode.adapters.payers import PayerCatalog
 from fluorocode.adapters.store.demo import demo_edition
+from fluorocode.adapters.store.programs import answering_edition, no_edition_reason
 from fluorocode.adapters.store.registry import EditionRegistry
 from fluorocode.config import (
     EMBED_ORIGINS_ENV,
@@ -79,6 +82,7 @@ from fluorocode.errors import (
 from fluorocode.jsoncodec import decode as json_decode
 from fluorocode.jsoncodec import encode_pretty
 from fluorocode.rules.engine import evaluate, no_edition_report
+from fluorocode.rules.payers import report_block as payer_report_block
 
 if TYPE_CHECKING:
     from fluorocode.adapters.audit.export import FORMATS as AUDIT_FORMATS
@@ -86,6 +90,8 @@ if TYPE_CHECKING:
     from fluorocode.adapters.audit.records import AuditRecord
     from fluorocode.adapters.cms.fetch import FetchResult, Meter
     from fluorocode.adapters.keys import SCOPES, ApiKey, KeyStore
+    from fluorocode.adapters.replay.run import ReplayRun
+    from fluorocode.adapters.store.diff_output import DiffReport
     from fluorocode.extraction import FactWarning, NoteFacts
 
 #: Re-exported names that load on first use (PEP 562), with their modules.
@@ -142,7 +148,10 @@ __all__ = [
     "export_audit",
     "extract_note",
     "page_settings",
+    "parse_edition_name",
     "read_note",
+    "replay",
+    "validate_payer_file",
 ]
 
 
@@ -198,6 +207,19 @@ def read_note(
     )
     reading = NoteReading(facts.fluoroscopy_used, facts.standalone, tuple(gaps), spans)
     return doc, reading
+
+
+def read_encounter_note(encounter: Encounter) -> Encounter:
+    """The encounter with its note read into its documentation (``read_note``) and the
+    note itself dropped: the rules read only ``note_reading``. Without a note, as is."""
+    if not encounter.note:
+        return encounter
+    from fluorocode.extraction import extract  # deferred: compiles its patterns
+
+    doc, reading = read_note(
+        extract(encounter.note), encounter.documentation, encounter.note
+    )
+    return replace(encounter, documentation=doc, note_reading=reading, note=None)
 
 
 def _refusals(facts: NoteFacts) -> list[FactWarning]:
@@ -263,54 +285,129 @@ class Checker:
         self,
         home: str | os.PathLike[str] | None = None,
         max_lines: int | None = None,
+        payer: str | None = None,
     ) -> None:
         self.home = resolve_home(home)
         self.registry = EditionRegistry(self.home)
         self.max_lines = resolve_max_lines(max_lines)
+        #: the payer of encounters that name none (``check --payer``); None: each
+        #: encounter's program's built-in profile
+        self.default_payer = payer
+
+    @functools.cached_property
+    def payers(self) -> PayerCatalog:
+        """The payer profiles (``adapters.payers``), read once.
+
+        Raises:
+            PayerProfileError: a profile under ``<home>/payers`` is invalid.
+        """
+        return PayerCatalog.load(self.home)
+
+    @functools.cached_property
+    def payer_programs(self) -> dict[str, Program]:
+        """Each payer profile's base program: what the encounter parser checks."""
+        return self.payers.programs()
+
+    def payer_profiles(self) -> list[dict[str, Any]]:
+        """Every payer profile, as ``payers show`` prints it (built-ins first)."""
+        return [p.to_dict() for p in self.payers.profiles.values()]
 
     def edition_for(self, program: Program, encounter: Encounter) -> EditLookup | None:
         # one listing answers both questions: an import swapping editions in between
         # could otherwise make them disagree
+        # (and a claim only ever gets an edition of its own program: ``programs``)
         editions = self.registry.editions()
-        if not editions:
-            # the demo only stands in on a fresh home: editions that exist but cannot
-            # be read are no data, never quietly the demo
-            return None if self.registry.has_entries() else demo_edition()
-        return self.registry.select(program, encounter.date_of_service, editions)
+        return answering_edition(
+            self.registry, program, encounter.date_of_service, editions
+        )
 
-    def check(self, obj: Any) -> Report:
-        """Check one encounter (its JSON object); bad input gives a ``rejected`` report."""
+    def edition(self, program: Program, quarter: str) -> EditLookup:
+        """The edition of ``program`` and ``quarter`` (``2024Q4``), to check against.
+
+        Raises:
+            EditionNotFoundError: no such edition is imported.
+        """
+        return self.registry.open(program, quarter)
+
+    def check(self, obj: Any, edition: EditLookup | None = None) -> Report:
+        """Check one encounter (its JSON object); bad input gives a ``rejected`` report.
+
+        ``edition`` replaces the one the date of service and program select
+        (``fluorocode replay``); the normal path passes None.
+        """
         try:
-            encounter = parse_encounter(obj, self.max_lines)
+            encounter = parse_encounter(
+                obj, self.max_lines, self.payer_programs, self.default_payer
+            )
         except ClaimInputError as exc:
-            enc_id = obj.get("id") if isinstance(obj, dict) else None
+            return self._rejected(obj, exc)
+        return self.check_encounter(encounter, edition)
+
+    def check_traced(
+        self, obj: Any, edition: EditLookup | None = None
+    ) -> tuple[Report, Encounter | None]:
+        """``check``, and the encounter as the rules saw it: its note read into its
+        documentation and dropped (None when rejected). The audit trail keeps its facts,
+        never its text, so the check can be replayed (``records.replay_of``)."""
+        try:
+            encounter = read_encounter_note(
+                parse_encounter(
+                    obj, self.max_lines, self.payer_programs, self.default_payer
+                )
+            )
+        except ClaimInputError as exc:
+            return self._rejected(obj, exc), None
+        return self.check_encounter(encounter, edition), encounter
+
+    @staticmethod
+    def _rejected(obj: Any, exc: ClaimInputError) -> Report:
+        enc_id = obj.get("id") if isinstance(obj, dict) else None
+        return Report(
+            enc_id
+            if isinstance(enc_id, str) and len(enc_id) <= MAX_ID_LENGTH
+            else None,
+            ReportStatus.REJECTED,
+            None,
+            errors=tuple(exc.errors),
+        )
+
+    def check_encounter(
+        self, encounter: Encounter, edition: EditLookup | None = None
+    ) -> Report:
+        """Check a parsed encounter; ``edition`` as in :meth:`check`."""
+        encounter = read_encounter_note(encounter)
+        if encounter.payer is not None and encounter.payer not in self.payer_programs:
+            # parsed without this home's profiles: a typo never falls back to Medicare
             return Report(
-                enc_id
-                if isinstance(enc_id, str) and len(enc_id) <= MAX_ID_LENGTH
-                else None,
+                encounter.id,
                 ReportStatus.REJECTED,
                 None,
-                errors=tuple(exc.errors),
+                errors=(
+                    FieldError(
+                        "payer",
+                        f"unknown payer profile {encounter.payer!r}; known: "
+                        + ", ".join(sorted(self.payer_programs)),
+                        "unknown_payer",
+                    ),
+                ),
             )
-        return self.check_encounter(encounter)
-
-    def check_encounter(self, encounter: Encounter) -> Report:
-        if encounter.note:
-            from fluorocode.extraction import extract
-
-            doc, reading = read_note(
-                extract(encounter.note), encounter.documentation, encounter.note
-            )
-            encounter = replace(encounter, documentation=doc, note_reading=reading)
-        edits = self.edition_for(encounter.program, encounter)
+        payer = self.payers.resolve(encounter.payer, encounter.program)
+        edits = (
+            edition
+            if edition is not None
+            else self.edition_for(encounter.program, encounter)
+        )
         if edits is None:
-            return no_edition_report(
-                encounter,
-                f"No {encounter.program.value} edition covers the date of service "
-                f"{encounter.date_of_service.isoformat()}: the claim was not checked. "
-                "Import the CMS files of that quarter (fluorocode editions import).",
+            why = no_edition_reason(
+                encounter.program,
+                encounter.date_of_service,
+                self.registry.editions(),
             )
-        return evaluate(encounter, edits)
+            report = no_edition_report(encounter, why)
+            if payer.is_baseline:
+                return report
+            return replace(report, payer=payer_report_block(payer, set()))
+        return evaluate(encounter, edits, payer=payer)
 
     def check_many(self, objs: Sequence[Any]) -> list[Report]:
         return [self.check(o) for o in objs]
@@ -358,9 +455,9 @@ class Checker:
         plan = plan_downloads(program, quarter, version, resolve_base_url(base_url))
         if program is not Program.MEDICARE and not download_only:
             raise FetchError(
-                f"{program.value} files cannot be imported: domain.md documents only "
-                "the Medicaid zip names, not the layout of the files inside, so "
-                "fluorocode does not read them; use --download-only to download them"
+                f"{program.value} files cannot be imported by fetch: use "
+                "--download-only, then import the zips you keep with fluorocode "
+                "editions import (docs/medicaid.md)"
             )
         if (
             not download_only
@@ -383,6 +480,24 @@ class Checker:
         if download_only:
             return result, None
         return result, self.import_editions(result.paths, program, replace, progress)
+
+    def diff_editions(
+        self,
+        old: str,
+        new: str,
+        tables: Sequence[str] = (),
+        codes: Sequence[str] = (),
+    ) -> DiffReport:
+        """Compare two editions named ``program/quarter`` (``adapters.store.diff``).
+
+        Raises:
+            DiffRequestError: a malformed name, table or code, or one edition twice.
+            EditionNotFoundError: an edition that is not imported.
+        """
+        from fluorocode.adapters.store.diff import diff_request  # numpy only
+        from fluorocode.adapters.store.diff_output import DiffReport
+
+        return DiffReport(diff_request(self.registry, old, new, tables, codes))
 
     def editions(self) -> list[EditionInfo]:
         """The imported editions; the demo edition when none is."""
@@ -412,6 +527,17 @@ class Checker:
         return infos
 
 
+def validate_payer_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read one payer profile file strictly (``payers validate``); its JSON form.
+
+    Raises:
+        PayerProfileError: the file and the key at fault are named.
+    """
+    from fluorocode.adapters.payers import read_profile
+
+    return read_profile(Path(path)).to_dict()
+
+
 def check(obj: Any, home: str | os.PathLike[str] | None = None) -> Report:
     """Check one encounter with the editions under ``home``."""
     return Checker(home).check(obj)
@@ -436,14 +562,37 @@ def audit_records(
     reports: Sequence[dict[str, Any]],
     key_name: str,
     request_id: str,
+    checked: Sequence[Encounter | None] | None = None,
 ) -> list[AuditRecord]:
-    """The audit records of one request: encounter ``i`` as sent, its report's JSON."""
+    """The audit records of one request: encounter ``i`` as sent, its report's JSON.
+
+    ``checked``: each encounter as the rules saw it (``Checker.check_traced``), whose
+    facts the record keeps for a replay; without it they are read again from ``objs``.
+    """
     from fluorocode.adapters.audit.records import record_of
 
     return [
-        record_of(obj, report, key_name=key_name, request_id=request_id, position=i)
+        record_of(
+            obj,
+            report,
+            key_name=key_name,
+            request_id=request_id,
+            position=i,
+            checked=checked[i] if checked is not None else _checked_again(obj, report),
+        )
         for i, (obj, report) in enumerate(zip(objs, reports, strict=True))
     ]
+
+
+def _checked_again(obj: Any, report: Mapping[str, Any]) -> Encounter | None:
+    """The encounter a report was made from, read again (None: rejected, or not one)."""
+    if report.get("status") == ReportStatus.REJECTED.value:
+        return None
+    try:
+        # the check already applied the line cap; this only rebuilds what it read
+        return read_encounter_note(parse_encounter(obj, max_lines=1_000_000))
+    except ClaimInputError:
+        return None  # a claims file's report: its encounter is not in ``obj``
 
 
 def export_audit(
@@ -456,6 +605,83 @@ def export_audit(
     from fluorocode.adapters.audit.export import export
 
     return export(audit_log(home).records(since), fmt, out)
+
+
+_EDITION_NAME = re.compile(r"([a-z]+)\s*[/ ]\s*(\d{4})-?q([1-4])")
+
+
+def parse_edition_name(text: str, field: str = "edition") -> tuple[Program, str]:
+    """``medicare/2024Q4`` or ``medicare 2024q4`` (any case) as (program, quarter).
+
+    Raises:
+        ClaimInputError: not an edition name (``field`` names it).
+    """
+    match = _EDITION_NAME.fullmatch(text.strip().lower())
+    programs = {p.value for p in Program}
+    if match is None or match[1] not in programs:
+        raise ClaimInputError(
+            [
+                FieldError(
+                    field,
+                    f"{text!r} is not an edition such as medicare/2024Q4 (programs: "
+                    f"{', '.join(sorted(programs))})",
+                    "invalid_edition",
+                )
+            ]
+        )
+    return Program(match[1]), f"{match[2]}Q{match[3]}"
+
+
+def replay(
+    edition: str,
+    encounters: Iterable[Any] | None = None,
+    *,
+    checker: Checker | None = None,
+    audit: AuditLog | None = None,
+    since: str | None = None,
+    key_name: str | None = None,
+    after: int = 0,
+    limit: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ReplayRun:
+    """Re-check saved encounters against ``edition`` (docs/replay.md).
+
+    ``encounters``: decoded contract encounters (or ``adapters.replay.run.BadItem``);
+    None replays the records of ``audit`` (default: the checker's home's trail) at or
+    after ``since`` (an ISO date or time, UTC unless it says), of ``key_name`` only if
+    given, with ids above ``after``, at most ``limit`` of them. Iterate the answer for
+    one result per item; its ``summary`` counts them.
+
+    Raises:
+        ClaimInputError: ``edition`` is not an edition name, or ``since`` not a time.
+        EditionNotFoundError: it is not imported.
+    """
+    import itertools
+
+    from fluorocode.adapters.audit.records import audit_time
+    from fluorocode.adapters.replay.run import (
+        ReplayRun,
+        Summary,
+        edition_block,
+        replay_encounters,
+        replay_records,
+    )
+
+    checker = checker or Checker()
+    target = checker.edition(*parse_edition_name(edition))
+    if encounters is not None:
+        items = replay_encounters(encounters, checker, target)
+        source = "encounters"
+    else:
+        log = audit or audit_log(checker.home)
+        records = log.records(
+            None if since is None else audit_time(since), key_name, after
+        )
+        if limit is not None:
+            records = itertools.islice(records, limit)
+        items = replay_records(records, checker, target)
+        source = "audit"
+    return ReplayRun(items, Summary(edition_block(target), source), progress)
 
 
 def page_settings() -> dict[str, Any]:
@@ -708,7 +934,12 @@ def _check_x12(
                 writer.envelope(item)
             continue
         claims = read_transaction(
-            item, name, ordinal, reader.delimiters.component, program
+            item,
+            name,
+            ordinal,
+            reader.delimiters.component,
+            program,
+            checker.payers.by_x12_id,
         )
         ordinal += len(claims)
         outcomes: dict[int, ClaimOutcome] = {}
@@ -748,7 +979,11 @@ def _check_source(checker: Checker, enc: SourceEncounter) -> Report:
     encounter = None
     if enc.encounter.get("lines"):
         try:
-            encounter = parse_encounter(enc.encounter)
+            encounter = parse_encounter(
+                enc.encounter,
+                payers=checker.payer_programs,
+                default_payer=checker.default_payer,
+            )
         except ClaimInputError as exc:
             errors += [place_of(e, enc.places) for e in exc.errors]
     if errors:

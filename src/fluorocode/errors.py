@@ -4,6 +4,7 @@ Every error the package raises on purpose derives from :class:`FluorocodeError`:
 
     FluorocodeError
     ├── ConfigError                      bad settings, home directory unusable
+    │   └── PayerProfileError            a payer profile file is invalid: file and key named
     ├── DataSourceError                  a CMS file or download could not be used
     │   ├── EditFileFormatError          a file's content is wrong: file, line, column named
     │   ├── UnknownFileError             a file name CMS never uses; a zip without its member
@@ -12,6 +13,7 @@ Every error the package raises on purpose derives from :class:`FluorocodeError`:
     │   ├── EditionExistsError           importing a program + quarter that is already there
     │   ├── EditionNotFoundError         no such edition
     │   └── StoreVersionError            a compiled store written by another format version
+    ├── DiffRequestError(ValueError)     an editions diff asked of a bad edition, table or code
     ├── ClaimInputError(ValueError)      an encounter is invalid; ``errors`` lists each field
     ├── JsonDocumentError(ValueError)    input that is not usable JSON: line and column named
     ├── QuantityError(ValueError)        an unknown or malformed unit or quantity
@@ -32,6 +34,7 @@ __all__ = [
     "ClaimInputError",
     "ConfigError",
     "DataSourceError",
+    "DiffRequestError",
     "EditFileFormatError",
     "EditionError",
     "EditionExistsError",
@@ -41,6 +44,7 @@ __all__ = [
     "FieldError",
     "FluorocodeError",
     "JsonDocumentError",
+    "PayerProfileError",
     "QuantityError",
     "StoreVersionError",
     "UnknownFileError",
@@ -53,6 +57,17 @@ class FluorocodeError(Exception):
 
 class ConfigError(FluorocodeError):
     """Settings or the home directory cannot be used."""
+
+
+class PayerProfileError(ConfigError, ValueError):
+    """A payer profile (``docs/payers.md``) is invalid; ``file`` and ``key`` name where."""
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        self.file, self.key, self.reason = file, key, reason
+        super().__init__(f"{file}: {key}: {reason}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        return (type(self), (self.file, self.key, self.reason))
 
 
 class DataSourceError(FluorocodeError):
@@ -118,6 +133,20 @@ class EditionNotFoundError(EditionError):
 
 class StoreVersionError(EditionError):
     """A compiled edition was written by an incompatible store format."""
+
+
+class DiffRequestError(FluorocodeError, ValueError):
+    """An editions diff cannot be asked that way; ``field`` names the parameter.
+
+    ``field`` is ``from``, ``to``, ``table`` or ``codes``; ``reason`` says what is wrong.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (self.field, self.reason))
 
 
 @dataclass(frozen=True, slots=True)

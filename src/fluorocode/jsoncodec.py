@@ -57,14 +57,42 @@ def _reason(message: str) -> str:
 
 
 def _check_finite(doc: Any, path: str) -> None:
+    # the walk that names the path runs only once a non-finite number is known to be
+    # there: building a path per value costs more than the encoding (issue 11)
+    if _has_non_finite(doc):
+        _name_non_finite(doc, path)
+
+
+def _has_non_finite(doc: Any) -> bool:
+    # a report has hundreds of values: an explicit stack of containers, exact type
+    # tests for the common leaves, and ``x - x`` (0.0 when finite, NaN otherwise)
+    stack: list[Any] = [(doc,)]
+    while stack:
+        container = stack.pop()
+        for value in container.values() if type(container) is dict else container:
+            kind = type(value)
+            if kind is str or kind is int or value is None or kind is bool:
+                continue
+            if kind is float:
+                if value - value:
+                    return True
+            elif kind is dict or kind is list or kind is tuple:
+                stack.append(value)
+            elif isinstance(value, float):
+                if not math.isfinite(value):
+                    return True
+            elif isinstance(value, dict | list | tuple):
+                stack.append(value)
+    return False
+
+
+def _name_non_finite(doc: Any, path: str) -> None:
     if isinstance(doc, float):
         if not math.isfinite(doc):
             raise ValueError(f"{path} is {doc}: JSON has no non-finite numbers")
     elif isinstance(doc, dict):
         for key, value in doc.items():
-            if not isinstance(value, str | int | bool | None):
-                _check_finite(value, f"{path}.{key}")
+            _name_non_finite(value, f"{path}.{key}")
     elif isinstance(doc, list | tuple):
         for i, value in enumerate(doc):
-            if not isinstance(value, str | int | bool | None):
-                _check_finite(value, f"{path}[{i}]")
+            _name_non_finite(value, f"{path}[{i}]")

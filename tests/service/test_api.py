@@ -241,6 +241,9 @@ def test_the_openapi_document_lists_every_route_and_its_bodies(
         "/v1/check",
         "/v1/extract",
         "/v1/editions",
+        "/v1/editions/diff",
+        "/v1/payers",
+        "/v1/replay",
         "/v1/audit",
         "/v1/schema",
         "/healthz",
@@ -375,7 +378,9 @@ def test_the_renderer_never_writes_nan_or_infinity(
         def to_dict(self) -> dict[str, Any]:
             return {"encounter_id": "knee-1", "status": "clean", "x": float("inf")}
 
-    monkeypatch.setattr(app.state.service.checker, "check", lambda obj: Broken())
+    monkeypatch.setattr(
+        app.state.service.checker, "check_traced", lambda obj: (Broken(), None)
+    )
     response = client.post("/v1/check", json=knee(), headers=bearer(tokens["scribe"]))
     assert response.status_code == 500
     assert _strict(response.text)["error"] == "internal"

@@ -103,7 +103,7 @@ def test_the_log_has_method_path_status_latency_key_and_count_only(
     def explode(obj: Any) -> Any:
         raise ValueError("PHI-IN-MESSAGE Jane Q Patient")
 
-    monkeypatch.setattr(app.state.service.checker, "check", explode)
+    monkeypatch.setattr(app.state.service.checker, "check_traced", explode)
     crashed = client.post("/v1/check", json=noted, headers=headers)
     assert crashed.status_code == 500
     assert crashed.json()["error"] == "internal"

@@ -68,6 +68,9 @@ OPERATIONS = [
     ("POST", "/v1/extract"),
     ("GET", "/v1/editions"),
     ("GET", "/v1/audit"),
+    ("GET", "/v1/editions/diff"),
+    ("POST", "/v1/replay"),
+    ("GET", "/v1/payers"),
     ("GET", "/v1/schema"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -86,8 +89,8 @@ def test_every_operation_is_fuzzed(api_schema: Any) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "mode"),
     [(m, p, GenerationMode.POSITIVE) for m, p in OPERATIONS]
-    # negative: invalid bodies and parameters (schema, health, readiness take none)
-    + [(m, p, GenerationMode.NEGATIVE) for m, p in OPERATIONS[:4]],
+    # negative: invalid bodies and parameters (payers, schema, health, readiness take none)
+    + [(m, p, GenerationMode.NEGATIVE) for m, p in OPERATIONS[:6]],
 )
 def test_the_api_honours_its_openapi_document(
     api_schema: Any, fuzz_token: str, method: str, path: str, mode: GenerationMode

@@ -23,6 +23,8 @@ COMMANDS = {
     "editions": ("fluorocode.cli.editions", "editions_group"),
     "extract": ("fluorocode.cli.extract", "extract_command"),
     "keys": ("fluorocode.cli.keys", "keys_group"),
+    "payers": ("fluorocode.cli.payers", "payers_group"),
+    "replay": ("fluorocode.cli.replay", "replay_command"),
     "report": ("fluorocode.cli.report", "report_command"),
     "serve": ("fluorocode.cli.serve", "serve_command"),
 }

@@ -44,6 +44,12 @@ def render_report(report: Report, color: bool = False) -> str:
         paint(f"Encounter {report.encounter_id}: {report.status.value}", "white", True)
         + f"   edition: {where}"
     )
+    if report.payer is not None:
+        applied = ", ".join(d["id"] for d in report.payer["departures"]) or "none"
+        out.append(
+            f"  payer: {report.payer['id']} ({report.payer['name']}); departures "
+            f"applied: {applied}"
+        )
     if report.status is ReportStatus.REJECTED:
         for e in report.errors:
             out.append(paint(f"  ✗ {e.field}: {e.message}", "red"))

@@ -73,6 +73,13 @@ _NOTHING = object()
     show_default=True,
     help="Program of claims that do not name one (X12 SBR09 MB/MA/MC; FHIR Claims).",
 )
+@click.option(
+    "--payer",
+    default=None,
+    metavar="NAME",
+    help="Payer profile of encounters and claims that name none (fluorocode payers "
+    "list); default: the built-in profile of each one's program.",
+)
 @home_option
 def check_command(
     encounters: str,
@@ -80,6 +87,7 @@ def check_command(
     input_format: str,
     output: str | None,
     program: str,
+    payer: str | None,
     home: str | None,
 ) -> None:
     """Check encounters (JSON, JSON lines) or claims files (X12 837P/837I, FHIR R4).
@@ -96,7 +104,12 @@ def check_command(
         raise click.UsageError(f"--format {fmt} writes a file: give --output FILE")
     if output is not None and fmt not in _CLAIMS:
         raise click.UsageError("--output goes with --format x12 or fhir")
-    checker = Checker(home)
+    checker = Checker(home, payer=payer)
+    if payer is not None and payer not in checker.payer_programs:
+        known = ", ".join(sorted(checker.payer_programs))
+        raise click.BadParameter(
+            f"unknown payer profile {payer!r}; known: {known}", param_hint="--payer"
+        )
     stream = open_input(encounters)
     if encounters != "-":
         click.get_current_context().call_on_close(stream.close)

@@ -21,7 +21,9 @@ from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditionInfo
 
 #: ``--program`` and the PROGRAM argument: any case; the callback gets the canonical name.
-PROGRAM = click.Choice([p.value for p in Program], case_sensitive=False)
+PROGRAM: click.Choice[str] = click.Choice(
+    [p.value for p in Program], case_sensitive=False
+)
 _QUARTER = re.compile(r"(\d{4})-?Q([1-4])")
 
 
@@ -47,7 +49,8 @@ def editions_group() -> None:
     "--program",
     type=PROGRAM,
     default=None,
-    help="Override the program read from the file names.",
+    help="Override the program read from the file names (medicaid: also for Medicaid "
+    "files named by table, setting and quarter only).",
 )
 @click.option("--replace", is_flag=True, help="Replace an edition of the same quarter.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
@@ -85,7 +88,7 @@ def import_command(
     type=PROGRAM,
     default=Program.MEDICARE.value,
     show_default=True,
-    help="Medicaid files can only be downloaded (--download-only), not imported.",
+    help="Medicaid: --download-only, then fluorocode editions import the zips.",
 )
 @click.option(
     "--version",
@@ -227,14 +230,17 @@ class _Meter:
 def list_command(fmt: str, home: str | None) -> None:
     """List the editions (the built-in demo edition when none is imported).
 
+    The table shows each quarter's programs side by side, table by table.
+
     Example: fluorocode editions list --format json
     """
     infos = Checker(home).editions()
     if fmt == "json":
         click.echo(json.dumps([edition_to_dict(i) for i in infos], indent=2))
         return
-    for info in infos:
-        click.echo(_line(info))
+    from fluorocode.cli._editions_table import editions_table
+
+    click.echo(editions_table(infos))
 
 
 @editions_group.command("show")
@@ -267,3 +273,9 @@ def _line(info: EditionInfo) -> str:
     tables = ", ".join(f"{name} {rows:,}" for name, rows in info.tables.items())
     label = " (demo)" if info.demo else ""
     return f"{info.program.value} {info.quarter} {info.version}{label}: {tables}"
+
+
+# ``diff`` has its own module; imported last, as it reuses PROGRAM and _quarter above
+from fluorocode.cli.editions_diff import diff_command  # noqa: E402
+
+editions_group.add_command(diff_command)

@@ -69,6 +69,7 @@ class Encounter:
     lines: tuple[ClaimLine, ...]
     claim_type: ClaimType = ClaimType.PROFESSIONAL
     program: Program = Program.MEDICARE
+    payer: str | None = None  # a payer profile id; None: the program's built-in one
     global_billing: bool = False
     documentation: FluoroDocumentation = field(default_factory=FluoroDocumentation)
     note: str | None = None

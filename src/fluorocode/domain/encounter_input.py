@@ -11,6 +11,8 @@ the encounter's shape.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -38,6 +40,7 @@ from fluorocode.domain.encounter_schema import (
     MAX_MODIFIERS,
     MAX_NOTE_LENGTH,
     MAX_UNITS,
+    PAYER_PATTERN,
 )
 from fluorocode.domain.quantities import to_gy_cm2, to_mgy
 from fluorocode.errors import ClaimInputError, FieldError, QuantityError
@@ -46,6 +49,7 @@ _TOP = set(ENCOUNTER_FIELDS)
 _LINE = set(LINE_FIELDS)
 _FLUORO = set(FLUORO_FIELDS)
 _NO_MODIFIERS: list[str] = []  # never mutated: the default of an absent list
+_PAYER = re.compile(PAYER_PATTERN.strip("^$"))
 
 
 class _Errors:
@@ -71,13 +75,22 @@ def _is_number(value: Any) -> bool:
     )
 
 
-def parse_encounter(obj: Any, max_lines: int | None = None) -> Encounter:
+def parse_encounter(
+    obj: Any,
+    max_lines: int | None = None,
+    payers: Mapping[str, Program] | None = None,
+    default_payer: str | None = None,
+) -> Encounter:
     """Validate one encounter object and build the domain value.
 
     Args:
         obj: the decoded JSON of one encounter.
         max_lines: lines allowed per encounter; None for the claim type's default
             (``encounter_schema.MAX_LINES``: 50 professional, 999 institutional).
+        payers: the known payer profiles and the program each is based on; None
+            accepts any well-formed ``payer``. A known payer without ``program`` sets
+            the program; an explicit ``program`` that differs is an error.
+        default_payer: the payer of an encounter that names none (``--payer``).
 
     Raises:
         ClaimInputError: with every invalid field named.
@@ -111,6 +124,9 @@ def parse_encounter(obj: Any, max_lines: int | None = None) -> Encounter:
         obj.get("claim_type", "professional"), ClaimType, "claim_type", err
     )
     program = _enum(obj.get("program", "medicare"), Program, "program", err)
+    payer = obj.get("payer", default_payer)
+    if payer is not None:
+        program = _payer(payer, "payer" not in obj, program, obj, payers, err)
     global_billing = _billing(obj.get("billing", {}), err)
     cap = max_lines or MAX_LINES.get(claim_type, MAX_LINES[ClaimType.PROFESSIONAL])
     lines = _lines(obj.get("lines"), cap, err)
@@ -130,10 +146,51 @@ def parse_encounter(obj: Any, max_lines: int | None = None) -> Encounter:
         lines=lines,
         claim_type=claim_type,
         program=program,
+        payer=payer,
         global_billing=global_billing,
         documentation=documentation,
         note=note,
     )
+
+
+def _payer(
+    payer: Any,
+    defaulted: bool,
+    program: Program | None,
+    obj: dict[str, Any],
+    payers: Mapping[str, Program] | None,
+    err: _Errors,
+) -> Program | None:
+    """Check the payer id; the encounter's program under it."""
+    said = " (the default payer)" if defaulted else ""
+    if not isinstance(payer, str) or _PAYER.fullmatch(payer) is None:
+        err.add(
+            "payer",
+            f"{_quote(payer)}{said} is not a payer profile id (a-z, 0-9, - and _)",
+            "invalid_payer",
+        )
+        return program
+    if payers is None:
+        return program
+    base = payers.get(payer)
+    if base is None:
+        err.add(
+            "payer",
+            f"unknown payer profile {payer!r}{said}; known: "
+            + ", ".join(sorted(payers))
+            + " (fluorocode payers list)",
+            "unknown_payer",
+        )
+        return program
+    if "program" in obj and program is not None and program is not base:
+        err.add(
+            "payer",
+            f"payer {payer!r}{said} is a {base.value} profile, but the encounter's "
+            f"program is {program.value}: give one or make them agree",
+            "payer_program_conflict",
+        )
+        return program
+    return base
 
 
 def _date(value: Any, err: _Errors) -> date | None:

@@ -40,6 +40,8 @@ MAX_NOTE_LENGTH = 1_000_000
 CODE_PATTERN = "^[0-9A-Z]{5}$"
 MODIFIER_PATTERN = "^[0-9A-Z]{2}$"
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: A payer profile id (``rules.payers.PROFILE_ID``, docs/payers.md).
+PAYER_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
 
 #: The top-level fields, the line fields and the fluoroscopy documentation fields.
 ENCOUNTER_FIELDS = (
@@ -48,6 +50,7 @@ ENCOUNTER_FIELDS = (
     "place_of_service",
     "claim_type",
     "program",
+    "payer",
     "billing",
     "lines",
     "documentation",
@@ -161,6 +164,15 @@ def encounter_schema(
             "program": {
                 "enum": [p.value for p in Program],
                 "default": Program.MEDICARE.value,
+            },
+            "payer": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                "pattern": PAYER_PATTERN,
+                "description": "the payer profile (docs/payers.md; GET /v1/payers "
+                "lists them); absent: the built-in profile of the program",
+                "examples": ["medicare", "medicaid"],
             },
             "billing": {
                 "type": "object",

@@ -155,6 +155,9 @@ class Report:
     prompts: tuple[Prompt, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
     errors: tuple[FieldError, ...] = ()
+    #: the payer profile and the departures it applied; None for a program's built-in
+    #: NCCI profile, whose report is the contract's as it always was (docs/payers.md)
+    payer: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -166,6 +169,8 @@ class Report:
             "prompts": [p.to_dict() for p in self.prompts],
             "suggestions": [s.to_dict() for s in self.suggestions],
         }
+        if self.payer is not None:
+            out["payer"] = dict(self.payer)
         if self.status is ReportStatus.REJECTED:
             out["errors"] = [e.to_dict() for e in self.errors]
         return out

@@ -4,7 +4,9 @@ Design.md step 3: 76000 under an indicator-1 edit, or beside a service it is int
 is billable only if the provider confirms a distinct, unrelated indication. Not asked:
 hold with a ``confirm_distinct_indication`` prompt. Confirmed: append the X{EPSU}
 modifier of the basis (unless a PTP-associated modifier is already on the line).
-Denied: remove. Fluoroscopy that guided the same procedure never qualifies.
+Denied: remove. Fluoroscopy that guided the same procedure never qualifies. Under a
+payer that does not accept the basis's X modifier, 59 is appended instead, and the
+decision names the payer's departure (``rules.payers``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fluorocode.domain.codes import BASIS_MODIFIER
 from fluorocode.domain.findings import Action, Prompt, PromptKind, Status
 from fluorocode.rules._modifiers import bypass_modifiers
 from fluorocode.rules.base import LineState, Outcome
+from fluorocode.rules.payers import PayerProfile
 
 QUESTION = (
     "Did the fluoroscopy on line {line} (76000) have its own indication, unrelated to "
@@ -32,28 +35,54 @@ class Decision:
     action: Action
     modifier: str | None  # the X modifier to append, if any
     answer: str  # "not asked", "confirmed", "denied"
+    departure: str | None = None  # the payer departure that shaped it, if any
 
 
-def decide(line: LineState, partner: LineState, answer: DistinctIndication) -> Decision:
+def decide(
+    line: LineState,
+    partner: LineState,
+    answer: DistinctIndication,
+    payer: PayerProfile | None = None,
+) -> Decision:
     """What the provider's answer means for the 76000 line beside ``partner``."""
     if answer.confirmed is None:
         return Decision(Status.FAIL, Action.HOLD, None, "not asked")
     if answer.confirmed is False:
         return Decision(Status.FAIL, Action.REMOVE, None, "denied")
     assert answer.basis is not None  # input validation requires a basis with confirmed
-    present = bypass_modifiers(line, partner)
-    modifier = None if present else BASIS_MODIFIER[answer.basis]
+    departure = payer.bypass_departure if payer is not None else None
+    if departure is None:
+        present = bypass_modifiers(line, partner)
+        modifier = None if present else BASIS_MODIFIER[answer.basis]
+        return Decision(
+            Status.BYPASSED,
+            Action.MODIFY if modifier else Action.KEEP,
+            modifier,
+            "confirmed",
+        )
+    assert payer is not None
+    present = bypass_modifiers(line, partner, payer.bypass_modifiers)
+    wanted = BASIS_MODIFIER[answer.basis]
+    modifier = None if present else payer.confirmed_modifier(wanted)
+    # the payer decided it when NCCI would have kept a modifier the payer refuses, or
+    # appended an X modifier the payer does not accept
+    changed = (not present and bool(bypass_modifiers(line, partner))) or (
+        modifier is not None and modifier != wanted
+    )
     return Decision(
         Status.BYPASSED,
         Action.MODIFY if modifier else Action.KEEP,
         modifier,
         "confirmed",
+        departure.id if changed else None,
     )
 
 
 def apply(outcome: Outcome, line: LineState, decision: Decision, partner: str) -> None:
     """Record the decision's action, modifier and prompt for ``line``."""
     outcome.act(line.index, decision.action)
+    if decision.departure:
+        outcome.departures.add(decision.departure)
     if decision.modifier:
         outcome.add_modifier(line.index, decision.modifier)
     kind = PromptKind.CONFIRM_DISTINCT_INDICATION

@@ -13,8 +13,10 @@ from functools import cache
 from typing import Any, ClassVar, Protocol
 
 from fluorocode.domain.claim import Encounter
+from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditLookup, PtpEdit, Table
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Suggestion
+from fluorocode.rules.payers import PayerProfile, baseline
 from fluorocode.rules.policy import fluoro_policy
 
 #: The fluoroscopy code this project guards (design.md, decision table).
@@ -58,7 +60,8 @@ class RuleContext:
     date of service among the claim's codes and 76000 (so the note rule can ask what
     76000 would meet); ``claim_ptp`` those of them whose two codes are both billed (a
     rule's decisions change lines, never their codes, so the engine finds them once per
-    check); ``edition`` is the report's edition block, for evidence.
+    check); ``edition`` is the report's edition block, for evidence; ``payer`` the
+    encounter's payer profile, resolved once per check (``rules.payers``).
 
     The views of ``lines`` (live lines, lines by code) are built on first use and kept
     with this context: the engine makes a new context whenever a rule changes a line.
@@ -74,6 +77,7 @@ class RuleContext:
     edition: Mapping[str, Any]
     #: edition evidence per table, shared by every finding (and check) of one edition
     table_evidence: dict[Table, dict[str, Any]] = field(default_factory=dict)
+    payer: PayerProfile = field(default_factory=lambda: baseline(Program.MEDICARE))
     _views: dict[str, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -126,6 +130,8 @@ class Outcome:
     units: dict[int, int] = field(default_factory=dict)
     prompts: list[Prompt] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    #: ids of the payer departures that changed a decision (``rules.payers``)
+    departures: set[str] = field(default_factory=set)
     _asked: set[tuple[PromptKind, int]] = field(
         default_factory=set, init=False, repr=False, compare=False
     )
@@ -180,7 +186,12 @@ def line_refs(indices: Iterable[int]) -> str:
 
 
 def edition_evidence(ctx: RuleContext, table: Table) -> dict[str, Any]:
-    """The edition a finding's row came from, with the checksums of that table's files."""
+    """The edition and table a finding's row came from.
+
+    The table's source files and their checksums are listed once per report, in
+    ``edition.sources`` (each tagged with its ``table``), not repeated in every finding
+    (issue 11): ``evidence.table`` names which of them the row was read from.
+    """
     cached = ctx.table_evidence.get(table)
     if cached is None:
         cached = ctx.table_evidence[table] = _edition_evidence(ctx, table)
@@ -188,14 +199,13 @@ def edition_evidence(ctx: RuleContext, table: Table) -> dict[str, Any]:
 
 
 def _edition_evidence(ctx: RuleContext, table: Table) -> dict[str, Any]:
+    return table_evidence(ctx.edition, table)
+
+
+def table_evidence(edition: Mapping[str, Any], table: Table) -> dict[str, Any]:
+    """``edition_evidence`` from a report's edition block alone (the batch renders it
+    in SQL for the findings it decides there)."""
     return {
-        "edition": {
-            k: ctx.edition[k] for k in ("program", "quarter", "version", "demo")
-        },
+        "edition": {k: edition[k] for k in ("program", "quarter", "version", "demo")},
         "table": table.value,
-        "sources": [
-            s
-            for s in ctx.edition.get("sources", [])
-            if s.get("table") in (table.value, "demo")
-        ],
     }

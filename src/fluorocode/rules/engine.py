@@ -1,9 +1,9 @@
 """The engine: run every rule in decision-table order and merge what they decide.
 
-Order (design.md): edition, known codes, code validity, PTP, integral fluoroscopy,
-guidance codes, add-on codes, documentation, modifier 26, MUE, the note, and last the
-four-modifier limit. Each rule sees the decisions of the rules before it; actions merge
-by precedence remove > hold > modify > keep.
+Order (design.md): edition, known codes, code validity, PTP, the payer's extra
+bundles, integral fluoroscopy, guidance codes, add-on codes, documentation, modifier 26,
+MUE, the note, and last the four-modifier limit. Each rule sees the decisions of the
+rules before it; actions merge by precedence remove > hold > modify > keep.
 
 An edition answers a claim only with the tables it needs: without the PTP table of the
 claim type, or for a date of service before that table's first edit, the report is
@@ -56,6 +56,8 @@ from fluorocode.rules.fl06_note import NoteRule
 from fluorocode.rules.nc01_ptp import PtpRule
 from fluorocode.rules.nc02_mue import MueRule
 from fluorocode.rules.nc03_aoc import AddOnRule
+from fluorocode.rules.payers import PayerProfile, baseline, report_block
+from fluorocode.rules.py01_payer_bundle import PayerBundleRule
 
 log = logging.getLogger("fluorocode.rules")
 
@@ -64,6 +66,7 @@ RULES: tuple[Rule, ...] = (
     KnownCodesRule(),
     CodeDeletedRule(),
     PtpRule(),
+    PayerBundleRule(),
     IntegralRule(),
     GuidanceCodeRule(),
     AddOnRule(),
@@ -138,9 +141,15 @@ def _coverage_gap(encounter: Encounter, edits: EditLookup, table: Table) -> str 
 
 
 def evaluate(
-    encounter: Encounter, edits: EditLookup, rules: Sequence[Rule] = RULES
+    encounter: Encounter,
+    edits: EditLookup,
+    rules: Sequence[Rule] = RULES,
+    payer: PayerProfile | None = None,
 ) -> Report:
-    """Check one encounter against one edition."""
+    """Check one encounter against one edition, under ``payer`` (default: the built-in
+    profile of the encounter's program, whose reports carry no ``payer`` block)."""
+    if payer is None:
+        payer = baseline(encounter.program)
     ptp_table, mue_table, _ = _TABLES[encounter.claim_type]
     gap = _coverage_gap(encounter, edits, ptp_table)
     if gap is not None:
@@ -158,6 +167,7 @@ def evaluate(
     claim_ptp = claim_edits(in_force, states)
     prompts: dict[tuple[str, int], Prompt] = {}
     suggestions: list[Suggestion] = []
+    applied: set[str] = set()
 
     def context(lines: tuple[LineState, ...]) -> RuleContext:
         return RuleContext(
@@ -170,6 +180,7 @@ def evaluate(
             lines,
             edition,
             table_evidence,
+            payer,
         )
 
     ctx = context(tuple(states))
@@ -187,6 +198,7 @@ def evaluate(
         for p in outcome.prompts:
             prompts.setdefault((p.kind, p.line), p)
         suggestions += outcome.suggestions
+        applied |= outcome.departures
     removed = {s.index for s in states if s.action is Action.REMOVE}
     lines = tuple(
         LineResult(s.index, s.code, s.modifiers, s.units, s.action) for s in states
@@ -200,6 +212,7 @@ def evaluate(
         findings=final_findings,
         prompts=tuple(p for p in prompts.values() if p.line not in removed),
         suggestions=tuple(suggestions),
+        payer=None if payer.is_baseline else report_block(payer, applied),
     )
 
 

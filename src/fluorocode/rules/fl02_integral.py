@@ -14,7 +14,7 @@ guidance). Treated as an indicator-1 edit: hold with a ``confirm_distinct_indica
 prompt; denied: remove.
 
 **Passes when:** no such service is on the claim (nothing is emitted), or a PTP edit
-already decided the line (NC01 speaks for it).
+already decided the line (NC01 speaks for it), or the payer's extra bundle did (PY01).
 
 **Bypass:** the provider's confirmed distinct indication (status ``bypassed``; appends
 XE/XS/XP/XU by its basis). No modifier alone.
@@ -24,13 +24,14 @@ XE/XS/XP/XU by its basis). No modifier alone.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from fluorocode.domain.codes import ANATOMIC_MODIFIERS
 from fluorocode.domain.findings import Finding
 from fluorocode.rules import _confirmation
 from fluorocode.rules.base import FLUORO, LineState, Outcome, RuleContext, line_refs
 from fluorocode.rules.policy import Family, fluoro_policy
+from fluorocode.rules.py01_payer_bundle import bundled_by_payer
 
 CITATION = "CPT separate-procedure rule; NCCI Policy Manual ch. I and the chapter of the family"
 
@@ -48,6 +49,8 @@ class IntegralRule:
         # claim edits pair two billed codes: one with 76000 in column 2 decided it
         if any(e.column2 == FLUORO for e in ctx.claim_edits()):
             return out  # a PTP edit decided 76000 (NC01 speaks for it)
+        if bundled_by_payer(ctx, FLUORO):
+            return out  # the payer's own bundle decided it (PY01 speaks for it)
         policy = fluoro_policy()
         hosts = [
             (line, family)
@@ -65,13 +68,25 @@ class IntegralRule:
         for line in billed:
             # the X modifier is needed if any host shares the line's anatomic site
             decisions = [
-                _confirmation.decide(line, h, answer) for h in _host_variants(hosts)
+                _confirmation.decide(line, h, answer, ctx.payer)
+                for h in _host_variants(hosts)
             ]
             decision = next((d for d in decisions if d.modifier), decisions[0])
             _confirmation.apply(out, line, decision, partner=partner)
             groups.setdefault(decision, []).append(line.index)
         others = sorted({h.code for h, _ in hosts} - {host.code})
         for decision, fluoro_lines in groups.items():
+            evidence: dict[str, Any] = {
+                "service": host.code,
+                "family": family.name,
+                "family_source": family.source,
+                "other_services": others,
+            }
+            citation = CITATION
+            departure = ctx.payer.bypass_departure
+            if decision.departure and departure is not None:  # 59 for an X modifier
+                evidence["payer_departure"] = departure.to_dict()
+                citation = f"{CITATION}; payer {ctx.payer.id}: {departure.source}"
             out.findings.append(
                 Finding(
                     "fluoro.integral",
@@ -81,13 +96,8 @@ class IntegralRule:
                     f"{host.code} ({line_refs([host.index])}), but fluoroscopy is part of "
                     f"{family.name} and is not separately billable when it guided or "
                     "checked that service. " + _confirmation.next_step(decision),
-                    {
-                        "service": host.code,
-                        "family": family.name,
-                        "family_source": family.source,
-                        "other_services": others,
-                    },
-                    CITATION,
+                    evidence,
+                    citation,
                 )
             )
         return out

@@ -17,7 +17,9 @@ facility claim is replaced by 26. On institutional claims, a 26 is dropped (the 
 bills the technical component).
 
 **Passes when:** 26 is already there, or global billing applies in a non-facility
-setting (nothing is emitted).
+setting (nothing is emitted). Under a payer profile whose
+``global_billing_in_facility`` is allowed (docs/payers.md), global billing applies in a
+facility setting too: no 26, and a ``pass`` finding cites the departure.
 
 **Bypass:** not applicable. 26 and TC never bypass a PTP edit (NC01 ignores them).
 
@@ -91,6 +93,27 @@ class Modifier26Rule:
                     )
                 continue
             if not split or "26" in line.modifiers:
+                continue
+            departure = ctx.payer.global_billing_in_facility
+            if (
+                departure is not None
+                and enc.global_billing
+                and setting is Setting.FACILITY
+            ):
+                out.departures.add(departure.id)
+                out.findings.append(
+                    Finding(
+                        "fluoro.modifier-26",
+                        Status.PASS,
+                        (line.index,),
+                        f"POS {pos} is a facility setting, but the payer "
+                        f"{ctx.payer.name} allows the global service there and the "
+                        "practice bills globally (billing.global_billing is true): no "
+                        f"26 is appended to {line.code} (line {line.index}).",
+                        {**evidence, "payer_departure": departure.to_dict()},
+                        f"payer {ctx.payer.id}: {departure.source}",
+                    )
+                )
                 continue
             reason = self._reason(pos, setting, enc.global_billing)
             if reason is None:

@@ -26,18 +26,22 @@ lines it concerns, so a claim's findings grow with its lines, not with their pai
 anatomic (E1-E4, FA, F1-F9, TA, T1-T9, LT, RT, LC, LD, LM, RC, RI) only where the two
 lines' anatomic modifiers differ; 24, 25, 27, 57, 58, 59, 78, 79, 91, XE, XS, XP, XU.
 Never 26, TC, 50, 51, 76, 77. For 76000: the provider's confirmed distinct indication,
-which appends XE/XS/XP/XU by its basis (``ptp.bypassed``).
+which appends XE/XS/XP/XU by its basis (``ptp.bypassed``). A payer profile's
+``ptp_bypass_modifiers`` narrows the modifiers (docs/payers.md): a modifier NCCI accepts
+and the payer does not leaves the line held, and a confirmed indication appends 59 where
+the payer does not accept the basis's X modifier; such findings cite the departure.
 
 **Evidence emitted:** the edit row (column 1, column 2, effective, deletion, modifier
-indicator, rationale), the edition, and the checksums of the table's source files.
+indicator, rationale), the edition and the table it was read from (the table's source
+files and checksums are in the report's ``edition.sources``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from fluorocode.domain.codes import (
     ANATOMIC_MODIFIERS,
@@ -60,6 +64,33 @@ from fluorocode.rules.base import (
 CITATION = (
     "CMS NCCI PTP edits; NCCI Policy Manual ch. I (modifiers and modifier indicators)"
 )
+
+# The NCCI messages, as ``str.format`` templates: the rule fills them in per finding,
+# and the batch renders the very same templates in SQL (``adapters.batch.ptp_sql``).
+# ``where`` is ``WHERE`` filled in; ``tried`` is ``BUNDLED_TRIED`` filled in, or "".
+WHERE = "{c2} ({refs2}) is column 2 of an NCCI PTP edit with {c1} ({refs1})"
+BUNDLED = (
+    "{c2} ({refs2}) is bundled into {c1} ({refs1}) by an NCCI PTP edit with modifier "
+    "indicator 0 ({rationale}).{tried} {c2} is not separately billable with it: leave "
+    "it off the claim."
+)
+BUNDLED_TRIED = " The modifier {listed} cannot bypass it."
+BYPASSED = (
+    "{where}, modifier indicator 1; {listed} bypasses it. Keep it only if the record "
+    "documents the distinct service."
+)
+REQUIRED = (
+    "{where}, modifier indicator 1 ({rationale}), and carries no PTP-associated "
+    "modifier. A modifier may be added only if the record documents a distinct "
+    "service; otherwise {c2} is not billable with {c1}."
+)
+#: Between the modifiers a message names (sorted, each once).
+MODIFIER_SEPARATOR = ", "
+
+
+def finding_evidence(edit: PtpEdit, table: Mapping[str, Any]) -> dict[str, Any]:
+    """A finding's evidence: the edit row, and the edition and table it was read from."""
+    return {"edit": edit.evidence(), **table}
 
 
 @dataclass
@@ -125,7 +156,7 @@ class PtpRule:
             return key
         if edit.column2 == FLUORO:
             answer = ctx.encounter.documentation.distinct_indication
-            decision = _confirmation.decide(line2, line1, answer)
+            decision = _confirmation.decide(line2, line1, answer, ctx.payer)
             _confirmation.apply(
                 out, line2, decision, partner=f"{edit.column1} on {line_refs(partners)}"
             )
@@ -137,12 +168,17 @@ class PtpRule:
             key = (rule, decision.status, f"{decision.answer}:{decision.modifier}")
             groups[key].decision = decision
             return key
-        bypass = bypass_modifiers(line2, line1)
+        payer = ctx.payer
+        bypass = bypass_modifiers(line2, line1, payer.bypass_modifiers)
         if bypass:
             key = ("ptp.bypassed", Status.BYPASSED, "")
             groups[key].modifiers.update(bypass)
             return key
         out.act(line2.index, Action.HOLD)
+        # a modifier NCCI accepts that this payer does not: the payer decided the hold
+        refused = (
+            bypass_modifiers(line2, line1) if payer.bypass_departure is not None else []
+        )
         # the line's first question stands: a later one is not written at all
         if not out.asked(PromptKind.CONFIRM_DISTINCT_SERVICE, line2.index):
             out.prompt(
@@ -153,11 +189,16 @@ class PtpRule:
                     f"{edit.column1} on {line_refs(partners)} (separate encounter, "
                     "anatomic site, practitioner, or an unusual non-overlapping "
                     "service)? If the record shows it, add the modifier that says which "
-                    "(XE, XS, XP, XU, or an anatomic modifier); otherwise leave "
+                    f"({_which(payer.bypass_modifiers)}); otherwise leave "
                     f"{edit.column2} off.",
-                    options=("XE", "XS", "XP", "XU", "59", "remove"),
+                    options=_options(payer.bypass_modifiers),
                 )
             )
+        if refused and payer.bypass_departure is not None:
+            out.departures.add(payer.bypass_departure.id)
+            key = ("ptp.modifier-required", Status.FAIL, "payer")
+            groups[key].modifiers.update(refused)
+            return key
         return ("ptp.modifier-required", Status.FAIL, "")
 
     @staticmethod
@@ -166,34 +207,59 @@ class PtpRule:
     ) -> Finding:
         c1, c2 = edit.column1, edit.column2
         refs1, refs2 = line_refs(group.column1), line_refs(group.column2)
-        where = f"{c2} ({refs2}) is column 2 of an NCCI PTP edit with {c1} ({refs1})"
-        listed = ", ".join(sorted(group.modifiers))
+        fields = {"c1": c1, "c2": c2, "refs1": refs1, "refs2": refs2}
+        where = WHERE.format(**fields)
+        listed = MODIFIER_SEPARATOR.join(sorted(group.modifiers))
         if rule == "ptp.bundled":
-            extra = f" The modifier {listed} cannot bypass it." if listed else ""
-            message = (
-                f"{c2} ({refs2}) is bundled into {c1} ({refs1}) by an NCCI PTP edit "
-                f"with modifier indicator 0 ({edit.rationale}).{extra} {c2} is not "
-                "separately billable with it: leave it off the claim."
-            )
+            tried = BUNDLED_TRIED.format(listed=listed) if listed else ""
+            message = BUNDLED.format(**fields, rationale=edit.rationale, tried=tried)
         elif group.decision is not None:  # 76000: the provider's answer decides
             message = (
                 f"{where}, modifier indicator 1 ({edit.rationale}). "
                 + _confirmation.next_step(group.decision)
             )
+        elif rule == "ptp.modifier-required" and listed:  # refused by the payer
+            accepted = ", ".join(_options(ctx.payer.bypass_modifiers)[:-1])
+            message = (
+                f"{where}, modifier indicator 1 ({edit.rationale}). {listed} bypasses "
+                f"it under NCCI, but the payer {ctx.payer.name} does not accept it "
+                f"(it accepts {accepted or 'only anatomic modifiers'}). A modifier it "
+                "accepts may be added only if the record documents a distinct service; "
+                f"otherwise {c2} is not billable with {c1}."
+            )
         elif rule == "ptp.bypassed":
-            message = (
-                f"{where}, modifier indicator 1; {listed} bypasses it. Keep it only if "
-                "the record documents the distinct service."
-            )
+            message = BYPASSED.format(where=where, listed=listed)
         else:
-            message = (
-                f"{where}, modifier indicator 1 ({edit.rationale}), and carries no "
-                "PTP-associated modifier. A modifier may be added only if the record "
-                f"documents a distinct service; otherwise {c2} is not billable with {c1}."
-            )
+            message = REQUIRED.format(**fields, where=where, rationale=edit.rationale)
         lines = (*sorted(group.column1), *sorted(group.column2))
-        evidence = {"edit": edit.evidence(), **edition_evidence(ctx, ctx.ptp_table)}
-        return Finding(rule, status, lines, message, evidence, CITATION)
+        evidence = finding_evidence(edit, edition_evidence(ctx, ctx.ptp_table))
+        departure = ctx.payer.bypass_departure
+        citation = CITATION
+        if departure is not None and (
+            (rule == "ptp.modifier-required" and listed)
+            or (group.decision is not None and group.decision.departure)
+        ):
+            evidence["payer_departure"] = departure.to_dict()
+            citation = f"{CITATION}; payer {ctx.payer.id}: {departure.source}"
+        return Finding(rule, status, lines, message, evidence, citation)
+
+
+#: What the distinct-service prompt offers, in this order, where the payer accepts it.
+_OFFERED = ("XE", "XS", "XP", "XU", "59")
+
+
+def _options(accepted: frozenset[str]) -> tuple[str, ...]:
+    return (*(m for m in _OFFERED if m in accepted), "remove")
+
+
+def _which(accepted: frozenset[str]) -> str:
+    """The modifiers the prompt names: "XE, XS, XP, XU, or an anatomic modifier"."""
+    named = [m for m in _OFFERED[:4] if m in accepted] or [
+        m for m in _OFFERED[4:] if m in accepted
+    ]
+    if accepted & ANATOMIC_MODIFIERS:
+        return ", ".join(named) + ", or an anatomic modifier"
+    return " or ".join(named)
 
 
 def _partner_variants(

@@ -16,18 +16,26 @@ July 2024.
 - MAI 3: the day's units exceed the value: hold with a ``confirm_units`` prompt (reduce
   the units, or keep them with documentation for an appeal).
 
+A payer profile's ``mue_basis`` (docs/payers.md) overrides the MAI's basis: ``line``
+judges every row as MAI 1 (each line against the value, never summed); ``day`` judges
+an MAI-1 row as MAI 2 (the day's units, cut in claim order). Findings so decided say
+so and cite the departure; a day's total over the value with no line over it under
+``line`` is a ``pass`` finding citing it.
+
 **Passes when:** units are within the value, or the code has no MUE (nothing is
 emitted).
 
 **Bypass:** none (modifiers never raise an MUE).
 
-**Evidence emitted:** the MUE row (code, value, MAI, rationale), the edition, the MUE
-source checksums. If the edition lacks the MUE table, one ``no_data`` finding.
+**Evidence emitted:** the MUE row (code, value, MAI, rationale), the edition and the MUE
+table (its source checksums are in the report's ``edition.sources``). If the edition
+lacks the MUE table, one ``no_data`` finding.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import ClassVar
 
 from fluorocode.domain.codes import MueAdjudication
@@ -39,6 +47,7 @@ from fluorocode.rules.base import (
     edition_evidence,
     line_refs,
 )
+from fluorocode.rules.payers import MueBasis
 
 CITATION = "CMS NCCI medically unlikely edits (MUE)"
 
@@ -72,7 +81,24 @@ class MueRule:
             if mue is None or total <= mue.value:
                 continue  # within the MUE per line and per day
             evidence = {"mue": mue.evidence(), **edition_evidence(ctx, ctx.mue_table)}
-            if mue.mai is MueAdjudication.LINE:
+            mai = _basis_mai(mue.mai, ctx.payer.mue_basis)
+            first = len(out.findings)
+            if mai is not mue.mai:
+                _departure(ctx, out, evidence)
+            if mai is MueAdjudication.LINE:
+                if mai is not mue.mai and not any(ln.units > mue.value for ln in lines):
+                    out.findings.append(
+                        Finding(
+                            "mue.exceeded",
+                            Status.PASS,
+                            tuple(line.index for line in lines),
+                            f"{code} has {total} units on this date, over its MUE of "
+                            f"{mue.value} (MAI {int(mue.mai)}), but no line exceeds "
+                            "it.",
+                            evidence,
+                            CITATION,
+                        )
+                    )
                 for line in lines:
                     if line.units > mue.value:
                         out.units[line.index] = mue.value
@@ -88,11 +114,10 @@ class MueRule:
                                 CITATION,
                             )
                         )
-                continue
-            if total <= mue.value:
+                _cite(ctx, out, first, mai is not mue.mai)
                 continue
             indices = tuple(line.index for line in lines)
-            if mue.mai is MueAdjudication.DATE_OF_SERVICE_POLICY:
+            if mai is MueAdjudication.DATE_OF_SERVICE_POLICY:
                 left = mue.value
                 for line in lines:
                     keep = min(line.units, left)
@@ -114,6 +139,7 @@ class MueRule:
                         CITATION,
                     )
                 )
+                _cite(ctx, out, first, mai is not mue.mai)
                 continue
             where = line_refs(line.index for line in lines)  # five named, at most
             for line in lines:  # every held line carries its own question
@@ -142,3 +168,40 @@ class MueRule:
                 )
             )
         return out
+
+
+def _basis_mai(mai: MueAdjudication, basis: MueBasis | None) -> MueAdjudication:
+    """The MAI a payer's MUE basis judges a row by (its own, without one)."""
+    if basis is MueBasis.LINE:
+        return MueAdjudication.LINE
+    if basis is MueBasis.DAY and mai is MueAdjudication.LINE:
+        return MueAdjudication.DATE_OF_SERVICE_POLICY
+    return mai
+
+
+def _departure(ctx: RuleContext, out: Outcome, evidence: dict[str, object]) -> None:
+    departure = ctx.payer.mue_departure
+    assert departure is not None and ctx.payer.mue_basis is not None
+    out.departures.add(departure.id)
+    evidence["payer_departure"] = departure.to_dict()
+    evidence["mue_basis"] = ctx.payer.mue_basis.value
+
+
+def _cite(ctx: RuleContext, out: Outcome, first: int, departed: bool) -> None:
+    """Findings from ``first`` on were decided by the payer's MUE basis: say so."""
+    if not departed:
+        return
+    departure = ctx.payer.mue_departure
+    assert departure is not None and ctx.payer.mue_basis is not None
+    note = (
+        f" The payer {ctx.payer.name} judges MUEs per {ctx.payer.mue_basis.value}, "
+        "not by the MAI."
+    )
+    out.findings[first:] = [
+        replace(
+            f,
+            message=f.message + note,
+            citation=f"{CITATION}; payer {ctx.payer.id}: {departure.source}",
+        )
+        for f in out.findings[first:]
+    ]

@@ -14,14 +14,20 @@ add-ons without a listed primary get an ``info`` finding: the MAC's list decides
 
 **Bypass:** none.
 
-**Evidence emitted:** the AOC rows of the add-on, the edition, the AOC source checksums.
+**Evidence emitted:** the AOC rows of the add-on, the edition and the AOC table (its
+source checksums are in the report's ``edition.sources``).
 If the edition has no AOC table, one ``no_data`` finding says so.
+
+**Not applied to Medicaid:** Medicaid NCCI has two kinds of edits, PTP and MUE (CMS
+MLN9018659, "How to Use the Medicaid NCCI Tools", April 2022); a Medicaid edition has no
+AOC table and none is missing, so nothing is emitted (docs/medicaid.md).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import Table
 from fluorocode.domain.findings import Action, Finding, Status
 from fluorocode.rules.base import Outcome, RuleContext, edition_evidence, guidance_codes
@@ -36,6 +42,8 @@ class AddOnRule:
 
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
+        if ctx.edits.info.program is Program.MEDICAID:
+            return out  # Medicaid NCCI publishes no add-on code edits (docstring)
         if not ctx.edits.has_table(Table.AOC):
             out.findings.append(
                 Finding(

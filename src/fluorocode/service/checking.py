@@ -71,8 +71,10 @@ def check_body(
     records: list[AuditRecord] = []
     for i in range(count):
         obj, objs[i] = objs[i], None
-        report = checker.check(obj).to_dict()
-        [record] = audit_records([obj], [report], key_name, request_id)
+        # the encounter as checked goes to the record, so its note is not read twice
+        result, checked = checker.check_traced(obj)
+        report = result.to_dict()
+        [record] = audit_records([obj], [report], key_name, request_id, [checked])
         records.append(replace(record, position=i))
         parts.append(render(report))
     answer = b"[" + b",".join(parts) + b"]" if isinstance(doc, list) else parts[0]

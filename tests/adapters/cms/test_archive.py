@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from fluorocode.adapters.cms.archive import iter_members
+from fluorocode.adapters.cms.archive import iter_members, open_members
 from fluorocode.adapters.cms.mue_file import read_mue_csv
 from fluorocode.adapters.cms.ptp_file import read_ptp_txt
 from fluorocode.errors import EditFileFormatError, UnknownFileError
@@ -143,8 +143,16 @@ def test_useless_zips() -> None:
         iter_members(b"ccipra-v322r0-f1.TXT is not a zip", PTP_ZIP)
 
 
-def test_medicaid_zips_are_refused_not_guessed(ptp_excerpt: bytes) -> None:
-    data = make_zip([("ccipra-v322r0-f1.TXT", ptp_excerpt)])
+def test_a_medicaid_zips_members_take_the_zips_identity(ptp_excerpt: bytes) -> None:
+    # docs/medicaid.md: member names are not documented, so the zip's name decides
     name = "medicaid-ncci-2026-q3-ptp-edits-practitioner-services.zip"
-    with pytest.raises(UnknownFileError, match="Medicaid.*not documented"):
-        iter_members(data, name)
+    data = make_zip([("any-name.txt", ptp_excerpt), ("README.pdf", b"%PDF")])
+    (member,) = open_members(data, name)
+    assert member.name == f"{name}!any-name.txt"
+    assert (member.identity.program.value, member.identity.quarter) == (
+        "medicaid",
+        "2026Q3",
+    )
+    assert not member.identity.container
+    with pytest.raises(UnknownFileError, match="without a TXT, CSV or XLSX"):
+        iter_members(make_zip([("README.pdf", b"%PDF")]), name)

@@ -11,6 +11,9 @@ acknowledges. Several processes (service workers) may write the same file: they 
 turns through an ``flock`` on ``audit.sqlite3.lock`` around each transaction, which
 wakes the next writer the moment the lock is free (SQLite's own busy handler polls with
 sleeps of up to tens of milliseconds, which showed as p99 latency under load).
+
+The ``replay`` column (what ``fluorocode replay`` needs, ``records.replay_of``) came
+later: a writer adds it to an older file, and records written before it read as None.
 """
 
 from __future__ import annotations
@@ -48,16 +51,19 @@ CREATE TABLE IF NOT EXISTS checks (
     lines         TEXT NOT NULL,
     findings      TEXT NOT NULL,
     answers       TEXT NOT NULL,
-    errors        TEXT NOT NULL
+    errors        TEXT NOT NULL,
+    replay        TEXT
 );
 CREATE INDEX IF NOT EXISTS checks_key ON checks (key_name, id);
 CREATE INDEX IF NOT EXISTS checks_encounter ON checks (encounter_id, id);
 """
 _COLUMNS = (
     "at, key_name, request_id, position, encounter_id, input_sha256, status, "
-    "edition, sources, lines, findings, answers, errors"
+    "edition, sources, lines, findings, answers, errors, replay"
 )
-_JSON = ("edition", "sources", "lines", "findings", "answers", "errors")
+_JSON = ("edition", "sources", "lines", "findings", "answers", "errors", "replay")
+#: Every column a record may have; a file older than a column reads without it.
+_FIELDS = frozenset(("id", *(c.strip() for c in _COLUMNS.split(","))))
 
 
 def _dumps(value: Any) -> str:
@@ -89,6 +95,7 @@ class AuditLog:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.executescript(_SCHEMA)
+            _add_replay_column(conn)
         except sqlite3.Error as exc:
             raise AuditError(
                 f"{self.path}: cannot open the audit trail ({exc})"
@@ -118,7 +125,7 @@ class AuditLog:
                 for r in records:
                     cur = conn.execute(
                         f"INSERT INTO checks ({_COLUMNS}) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             r.at,
                             r.key_name,
@@ -133,6 +140,7 @@ class AuditLog:
                             _dumps(r.findings),
                             _dumps(r.answers),
                             _dumps(r.errors),
+                            None if r.replay is None else _dumps(r.replay),
                         ),
                     )
                     ids.append(int(cur.lastrowid or 0))
@@ -179,25 +187,36 @@ class AuditLog:
         if encounter_id is not None:
             where.append("encounter_id = ?")
             args.append(encounter_id)
-        sql = (
-            f"SELECT id, {_COLUMNS} FROM checks WHERE {' AND '.join(where)} "
-            "ORDER BY id LIMIT ?"
-        )
+        sql = f"SELECT * FROM checks WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"
         rows = list(self._select(sql, [*args, limit + 1]))
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (rows[-1].id if more and rows else None)
 
-    def records(self, since: str | None = None) -> Iterator[AuditRecord]:
-        """Every record in id order (``since``: only those at or after that ISO time)."""
-        if since is None:
-            yield from self._select(
-                f"SELECT id, {_COLUMNS} FROM checks ORDER BY id", []
-            )
-        else:
-            yield from self._select(
-                f"SELECT id, {_COLUMNS} FROM checks WHERE at >= ? ORDER BY id", [since]
-            )
+    def records(
+        self,
+        since: str | None = None,
+        key_name: str | None = None,
+        after: int = 0,
+    ) -> Iterator[AuditRecord]:
+        """Every record in id order.
+
+        Args:
+            since: only those at or after this time (ISO, as ``at`` is written).
+            key_name: only those of this API key.
+            after: only those with an id above this.
+        """
+        where: list[str] = ["id > ?"]
+        args: list[Any] = [after]
+        if since is not None:
+            where.append("at >= ?")
+            args.append(since)
+        if key_name is not None:
+            where.append("key_name = ?")
+            args.append(key_name)
+        yield from self._select(
+            f"SELECT * FROM checks WHERE {' AND '.join(where)} ORDER BY id", args
+        )
 
     def _select(self, sql: str, args: list[Any]) -> Iterator[AuditRecord]:
         conn = self._reader()
@@ -205,9 +224,10 @@ class AuditLog:
             return
         try:
             for row in conn.execute(sql, args):
-                values = dict(row)
+                values = {k: row[k] for k in row.keys() if k in _FIELDS}
                 for name in _JSON:
-                    values[name] = json.loads(values[name])
+                    if values.get(name) is not None:
+                        values[name] = json.loads(values[name])
                 yield AuditRecord(**values)
         except sqlite3.Error as exc:
             raise AuditError(
@@ -215,6 +235,17 @@ class AuditLog:
             ) from exc
         finally:
             conn.close()
+
+
+def _add_replay_column(conn: sqlite3.Connection) -> None:
+    """Give a file written before the ``replay`` column its column (module docstring)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(checks)")}
+    if "replay" not in columns:
+        try:
+            conn.execute("ALTER TABLE checks ADD COLUMN replay TEXT")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):
+                raise  # another worker may add it first; anything else is an error
 
 
 _Item = tuple[list[AuditRecord], "Future[list[int]]"]

@@ -14,7 +14,15 @@ What is kept (and what is not):
   words;
 - a rejected encounter's errors as field and kind (``errors_of``), never their
   messages, which may quote the input; a field name the caller made up (an unknown
-  field) is kept as ``*``.
+  field) is kept as ``*``;
+- what a replay needs (``replay_of``, docs/replay.md): the date of service, place of
+  service, claim type, program, global-billing flag and payer profile id, each line as
+  submitted (code, modifiers, units, all validated), and what the rules took from the
+  note: whether it showed fluoroscopy used and a stand-alone study, and each
+  documentation value it filled in, as a number or a boolean (the indication only as
+  ``true``). These are facts the note yielded, not its text: a replay of a note-based
+  check sees exactly what the check saw. ``replay_encounter`` rebuilds the encounter
+  from them, or says why it cannot (``NotReplayable``).
 
 Never submitted free text: not the note, not the indication's words, not a rejected
 value (a "code" that was a patient's name), not an unknown field's name. A rejected
@@ -30,11 +38,14 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from fluorocode.domain.claim import Dose, Encounter, NoteReading
+from fluorocode.domain.encounter_input import parse_encounter
 from fluorocode.domain.encounter_schema import ENCOUNTER_SCHEMA
+from fluorocode.errors import ClaimInputError, FieldError, FluorocodeError
 
 #: The documentation fields a provider answers (contract.md), kept in the audit.
 ANSWER_FIELDS = (
@@ -82,6 +93,7 @@ class AuditRecord:
     answers: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
     id: int | None = None
+    replay: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +111,7 @@ class AuditRecord:
             "findings": self.findings,
             "answers": self.answers,
             "errors": self.errors,
+            "replay": self.replay,
         }
 
 
@@ -194,6 +207,24 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def audit_time(text: str, field: str = "since") -> str:
+    """An ISO date or time as the trail writes ``at`` (UTC, milliseconds, ``Z``), so
+    it compares as text; a time without a zone is taken as UTC.
+
+    Raises:
+        ClaimInputError: not an ISO date or time (``field`` names it).
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ClaimInputError(
+            [FieldError(field, f"{text!r} is not an ISO date or time", "invalid_time")]
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
 def record_of(
     obj: Any,
     report: Mapping[str, Any],
@@ -202,6 +233,7 @@ def record_of(
     request_id: str,
     position: int = 0,
     at: str | None = None,
+    checked: Encounter | None = None,
 ) -> AuditRecord:
     """The audit record of checking ``obj`` (the encounter as sent).
 
@@ -213,7 +245,10 @@ def record_of(
         request_id: the request that carried it.
         position: its index in the request's array (0 for a single encounter).
         at: when (default: now).
+        checked: the encounter as the rules saw it (``Checker.check_traced``), for
+            the replay block; None keeps none (a rejected encounter never has one).
     """
+    rejected = report["status"] == "rejected"
     edition = dict(report["edition"]) if report.get("edition") is not None else None
     sources: list[dict[str, Any]] = []
     if edition is not None:
@@ -236,6 +271,129 @@ def record_of(
             {"rule": f["rule"], "status": f["status"], "lines": f["lines"]}
             for f in report.get("findings", ())
         ],
-        answers={} if report["status"] == "rejected" else answers_of(obj),
+        answers={} if rejected else answers_of(obj),
         errors=errors_of(report.get("errors")),
+        replay=None if rejected or checked is None else replay_of(checked),
+    )
+
+
+# -- replay (docs/replay.md) -------------------------------------------------------------
+
+#: The replay block's layout; a record of another layout is reported, never guessed at.
+REPLAY_VERSION = 1
+#: What a rebuilt encounter's indication says: the record keeps that one was documented
+#: (the rules ask no more of it), never its words.
+INDICATION_KEPT = "(documented; the words are not kept)"
+#: A note-filled documentation field and the unit its value is kept in.
+_NOTE_UNITS = {"air_kerma": "mGy", "dose_area_product": "Gy·cm²"}
+
+
+class NotReplayable(FluorocodeError):
+    """An audit record from which the checked encounter cannot be rebuilt faithfully."""
+
+
+def replay_of(encounter: Encounter) -> dict[str, Any]:
+    """What a replay of ``encounter``'s check needs, without free text (module doc)."""
+    out: dict[str, Any] = {
+        "version": REPLAY_VERSION,
+        "date_of_service": encounter.date_of_service.isoformat(),
+        "place_of_service": encounter.place_of_service,
+        "claim_type": encounter.claim_type.value,
+        "program": encounter.program.value,
+        "global_billing": encounter.global_billing,
+        "payer": encounter.payer,
+        "lines": [
+            {"code": ln.code, "modifiers": list(ln.modifiers), "units": ln.units}
+            for ln in encounter.lines
+        ],
+    }
+    reading = encounter.note_reading
+    if reading is not None:
+        doc = encounter.documentation
+        filled: dict[str, Any] = {}
+        for name in reading.filled:
+            value = getattr(doc, name, None)
+            if name == "indication":
+                filled[name] = value is not None
+            elif isinstance(value, Dose):
+                filled[name] = value.normalised
+            elif isinstance(value, bool) or _number(value):
+                filled[name] = value
+        out["note"] = {
+            "fluoroscopy_used": reading.fluoroscopy_used,
+            "standalone": reading.standalone,
+            "filled": filled,
+        }
+    return out
+
+
+def replay_encounter(record: AuditRecord) -> Encounter:
+    """The encounter a record's check saw, rebuilt from what the record keeps.
+
+    Raises:
+        NotReplayable: the record was rejected, keeps no replay block (written before
+            replay data was kept, or a claims file's), or keeps one that no longer
+            validates; the message says which.
+    """
+    if record.status == "rejected":
+        raise NotReplayable("the encounter was rejected: nothing in it was checked")
+    replay = record.replay
+    if replay is None:
+        raise NotReplayable(
+            "the record keeps no replay data (recorded before fluorocode kept it, or "
+            "checked from a claims file, whose encounters are not kept)"
+        )
+    if not isinstance(replay, dict) or replay.get("version") != REPLAY_VERSION:
+        raise NotReplayable("the record's replay data is of an unknown layout")
+    fluoro = dict(record.answers)
+    if fluoro.get("indication") is True:
+        fluoro["indication"] = INDICATION_KEPT
+    obj = {
+        "id": record.encounter_id or f"record-{record.id}",
+        "date_of_service": replay.get("date_of_service"),
+        "place_of_service": replay.get("place_of_service"),
+        "claim_type": replay.get("claim_type"),
+        "program": replay.get("program"),
+        "billing": {"global_billing": replay.get("global_billing")},
+        "lines": replay.get("lines"),
+        "documentation": {"fluoroscopy": fluoro},
+    }
+    if replay.get("payer") is not None:
+        obj["payer"] = replay["payer"]
+    try:
+        encounter = parse_encounter(obj, max_lines=1_000_000)
+    except ClaimInputError as exc:
+        fields = ", ".join(sorted({e.field for e in exc.errors}))
+        raise NotReplayable(
+            f"the recorded encounter does not validate any more ({fields})"
+        ) from None
+    note = replay.get("note")
+    if note is None:
+        return encounter
+    if not isinstance(note, dict) or not isinstance(note.get("filled"), dict):
+        raise NotReplayable("the record's note facts are of an unknown layout")
+    return _with_note_facts(encounter, note)
+
+
+def _with_note_facts(encounter: Encounter, note: dict[str, Any]) -> Encounter:
+    """``encounter`` with the note's kept facts filled in, as the check had them."""
+    gaps: dict[str, Any] = {}
+    for name, value in note["filled"].items():
+        if name == "indication" and value is True:
+            gaps[name] = INDICATION_KEPT
+        elif name in _NOTE_UNITS and _number(value):
+            gaps[name] = Dose(value, _NOTE_UNITS[name], value)
+        elif name == "minutes" and _number(value):
+            gaps[name] = value
+        elif name in ("images_saved", "separate_report") and isinstance(value, bool):
+            gaps[name] = value
+        else:
+            raise NotReplayable(f"the record's note fact {name!r} is not one it keeps")
+    used, standalone = note.get("fluoroscopy_used"), note.get("standalone")
+    if not all(v is None or isinstance(v, bool) for v in (used, standalone)):
+        raise NotReplayable("the record's note facts are of an unknown layout")
+    return replace(
+        encounter,
+        documentation=replace(encounter.documentation, **gaps),
+        note_reading=NoteReading(used, standalone, tuple(gaps)),
     )

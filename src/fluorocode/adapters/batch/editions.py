@@ -1,7 +1,8 @@
 """Which edition answers each (program, claim type, date of service) of a batch.
 
-The same choice as ``Checker.edition_for`` (``EditionRegistry.select``: the quarter that
-holds the date, else the earliest later one; the demo edition only on a fresh home),
+The same choice as ``Checker.edition_for`` (``store.programs.answering_edition``: an
+edition of the claim's own program only, the quarter that holds the date, else the
+earliest later one; the demo edition only on a fresh home and only for its own program),
 made once per distinct key rather than once per encounter. An edition may decide its
 encounters in SQL (``fast``) only when no rule could speak to a claim without a code or
 modifier on it: a real (not demo) edition that holds the claim type's PTP and MUE tables
@@ -16,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from fluorocode.adapters.store.demo import demo_edition
 from fluorocode.adapters.store.edition import CompiledEdition
 from fluorocode.adapters.store.layout import parquet_file
+from fluorocode.adapters.store.programs import answering_edition
 from fluorocode.adapters.store.registry import EditionRegistry
 from fluorocode.domain.codes import ClaimType, Program
-from fluorocode.domain.edits import EditLookup, Table
+from fluorocode.domain.edits import Table
 from fluorocode.rules.engine import _TABLES
 
 #: Claim type -> (PTP table, MUE table): the engine's own map (``rules.engine``).
@@ -43,15 +44,10 @@ class EditionMap:
     def __init__(self, registry: EditionRegistry) -> None:
         self.registry = registry
         self._listing = registry.editions()
-        self._fresh = not self._listing and not registry.has_entries()
         self.editions: list[CompiledEdition] = []
 
     def choose(self, program: Program, claim_type: ClaimType, dos: date) -> Choice:
-        edits: EditLookup | None
-        if not self._listing:
-            edits = demo_edition() if self._fresh else None
-        else:
-            edits = self.registry.select(program, dos, self._listing)
+        edits = answering_edition(self.registry, program, dos, self._listing)
         if not isinstance(edits, CompiledEdition):
             return Choice(-1, False)  # no edition, or the demo: the engine speaks
         if edits not in self.editions:

@@ -6,12 +6,18 @@ the segment positions of every line so errors name ``segment 23 SV1-01-2`` and t
 writer knows which segments to change. A problem inside a claim rejects that claim
 alone; a problem outside any claim is an :class:`X12ParseError` for the whole file.
 
+The payer: NM1*PR of the subscriber's loop 2010BB (NM109, the payer id) selects the
+payer profile that lists it in ``x12_payer_ids`` (docs/payers.md); an id no profile
+lists leaves the claim's payer unsaid. A mapped claim whose SBR09 names no program
+takes the profile's program.
+
 Segment numbers are positions in the transaction set, ST being 1, as an X12 999
 acknowledgment counts them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,6 +59,7 @@ class X12Claim:
     start: int  # index of CLM
     hl: str  # HL01 of the loop that holds it
     sbr: int | None  # index of the subscriber's SBR
+    payer: int | None = None  # index of loop 2010BB's NM1*PR
     end: int = 0
     lines: list[X12Line] = field(default_factory=list)
     statement: int | None = None  # index of DTP*434 (837I)
@@ -61,7 +68,12 @@ class X12Claim:
 
 
 def read_transaction(
-    tx: Transaction, name: str, first: int, component: str, program: str
+    tx: Transaction,
+    name: str,
+    first: int,
+    component: str,
+    program: str,
+    payer_ids: Mapping[str, str] | None = None,
 ) -> list[X12Claim]:
     """The claims of one transaction set, each with its encounters.
 
@@ -71,6 +83,7 @@ def read_transaction(
         first: the file-wide ordinal of this transaction's first claim.
         component: the component separator (ISA16).
         program: the program for claims whose SBR09 is not MB, MA or MC.
+        payer_ids: NM109 payer id -> payer profile id (``x12_payer_ids``).
 
     Raises:
         X12ParseError: a segment outside any claim that an 837 may not hold there.
@@ -78,6 +91,7 @@ def read_transaction(
     segs = tx.segments
     claims: list[X12Claim] = []
     sbr_of: dict[str, int | None] = {}
+    payer_of: dict[str, int | None] = {}
     hl = ""
     claim: X12Claim | None = None
     line: X12Line | None = None
@@ -96,19 +110,26 @@ def read_transaction(
         elif sid == "HL":
             hl = seg.element(1)
             sbr_of[hl] = sbr_of.get(seg.element(2)) if seg.element(3) == "23" else None
+            payer_of[hl] = (
+                payer_of.get(seg.element(2)) if seg.element(3) == "23" else None
+            )
         elif sid == "SBR" and claim is None:
             sbr_of[hl] = i
+        elif sid == "NM1" and claim is None and seg.element(1) == "PR":
+            payer_of[hl] = i  # loop 2010BB, the subscriber's payer
         elif sid == "CLM":
             if not hl:
                 raise X12ParseError(name, "a CLM outside any HL loop", seg.index, sid)
-            claim = X12Claim(first + len(claims), i, hl, sbr_of.get(hl))
+            claim = X12Claim(
+                first + len(claims), i, hl, sbr_of.get(hl), payer_of.get(hl)
+            )
             claims.append(claim)
         elif sid in ("LX", "SV1", "SV2") and claim is None:
             raise X12ParseError(name, f"{sid} outside a claim (CLM)", seg.index, sid)
         elif claim is not None:
             line = _in_claim(claim, line, seg, i)
     for c in claims:
-        c.encounters = _encounters(c, tx, component, program)
+        c.encounters = _encounters(c, tx, component, program, payer_ids or {})
     return claims
 
 
@@ -152,7 +173,11 @@ def _in_claim(
 
 
 def _encounters(
-    claim: X12Claim, tx: Transaction, component: str, default_program: str
+    claim: X12Claim,
+    tx: Transaction,
+    component: str,
+    default_program: str,
+    payer_ids: Mapping[str, str],
 ) -> list[SourceEncounter]:
     segs = tx.segments
     clm = segs[claim.start]
@@ -166,6 +191,14 @@ def _encounters(
     if claim.sbr is not None and segs[claim.sbr].element(9) in PROGRAMS:
         program = PROGRAMS[segs[claim.sbr].element(9)]
         places["program"] = f"segment {claim.sbr + 1} SBR-09"
+    said: dict[str, str] = {"program": program}
+    nm1 = claim.payer
+    payer = payer_ids.get(segs[nm1].element(9)) if nm1 is not None else None
+    if payer is not None and nm1 is not None:
+        said = {"payer": payer}
+        places["payer"] = f"segment {nm1 + 1} NM1-09"
+        if "program" in places:
+            said["program"] = program  # SBR09 said it: the parser checks they agree
     errors = list(claim.errors)
     if not claim_id:
         errors.append(FieldError(f"segment {at} CLM-01", "the claim id is empty"))
@@ -189,7 +222,7 @@ def _encounters(
     return group_lines(
         claim.ordinal,
         claim_id,
-        {"claim_type": claim_type, "program": program},
+        {"claim_type": claim_type, **said},
         places,
         lines,
         lambda members: _source(tx, claim, [by_ordinal[m.ordinal] for m in members]),

@@ -214,8 +214,8 @@ def truncated_tail(frame: pl.DataFrame, column: str, terminated: bool) -> list[F
     missing line break. ``column`` holds one of a few fixed texts (PTP and MUE
     rationales), so a last value seen nowhere else in the file marks the cut.
     """
-    if terminated or frame.height < 2:
-        return []
+    if terminated or frame.height < 2 or column not in frame.columns:
+        return []  # an optional column (Medicaid MUE rationale) may be absent
     values = frame[column].cast(pl.String).fill_null("")
     last = values[-1]
     if (values.head(frame.height - 1) == last).any():
@@ -227,9 +227,11 @@ def truncated_tail(frame: pl.DataFrame, column: str, terminated: bool) -> list[F
     return [Failure(frame.height - 1, column, reason)]
 
 
-def csv_records(text: str, name: str) -> tuple[list[tuple[int, list[str]]], bool]:
+def csv_records(
+    text: str, name: str, delimiter: str = ","
+) -> tuple[list[tuple[int, list[str]]], bool]:
     """Every CSV record with its first physical line, and whether the text ends a line."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
     done = 0
     try:
@@ -308,14 +310,16 @@ def read_csv_table(
     *,
     allow_unknown: bool = False,
     tail_column: str | None = None,
+    delimiter: str = ",",
 ) -> CsvTable:
     """Read a CMS CSV (MUE, PFS): find the header by meaning, keep every data record.
 
     ``tail_column`` names the column whose absence on an unterminated last record means
-    the file was cut off (see :func:`truncated_tail`).
+    the file was cut off (see :func:`truncated_tail`); ``delimiter`` is ``"\\t"`` for the
+    TAB-separated Medicaid MUE text files (``medicaid_file``).
     """
     text = text_of(data, name)
-    records, terminated = csv_records(text, name)
+    records, terminated = csv_records(text, name, delimiter)
     cells = [c for _, c in records[: MAX_PREAMBLE_ROWS + 1]]
     header = find_header(
         cells,

@@ -12,6 +12,11 @@ read-me files, other PFS files, ``__MACOSX/`` entries) are skipped. When a table
 table, program, quarter, version and part) is there as TXT/CSV and as XLSX, only the
 TXT/CSV is returned: it is the faster and better-specified format.
 
+**Medicaid zips** (docs/medicaid.md): the names of their members are not documented, so
+the zip's name decides what they hold: every TXT/CSV member (or, when there is none,
+every XLSX member) is a part of the zip's table, numbered in archive order; read-me and
+other files are skipped.
+
 **Refused** -- a zip is untrusted input:
 
 - not a zip, a corrupt member (bad CRC), an encrypted member: ``EditFileFormatError``;
@@ -27,8 +32,6 @@ TXT/CSV is returned: it is the faster and better-specified format.
   it is checked, and only the member being imported is in memory);
 - a nested archive: a member named ``*.zip``, or a chosen member whose bytes are a zip
   (all of the above raise ``EditFileFormatError``);
-- a Medicaid zip: domain.md §2 documents only the Medicaid zip names, not the layout of
-  their members, so fluorocode does not guess it (``UnknownFileError``);
 - a zip without any member fluorocode can read: ``UnknownFileError`` naming the zip and
   listing what it holds.
 """
@@ -194,7 +197,7 @@ def open_members(
 
     Raises:
         EditFileFormatError: not a zip, or an unsafe, corrupt or oversized member.
-        UnknownFileError: a Medicaid zip, or no member fluorocode can read.
+        UnknownFileError: no member fluorocode can read.
     """
     if isinstance(source, bytes):
         data = source
@@ -219,12 +222,7 @@ def open_members(
     _check(infos, name, limits)
     listing = [i.filename for i in infos if not i.is_dir()]
     if outer is not None and outer.program is Program.MEDICAID:
-        raise UnknownFileError(
-            f"{name}: a Medicaid NCCI zip ({outer.table.value}, {outer.quarter}); the "
-            "layout of its members is not documented (domain.md §2 documents only the "
-            "zip names), so fluorocode does not read it; it holds: "
-            + ", ".join(listing)
-        )
+        return _medicaid_members(infos, outer, name, opener, limits, listing)
     best: dict[tuple[object, ...], tuple[zipfile.ZipInfo, FileIdentity]] = {}
     for info in infos:
         if _skipped(info.filename):
@@ -256,6 +254,44 @@ def open_members(
     ]
 
 
+def _medicaid_members(
+    infos: list[zipfile.ZipInfo],
+    outer: FileIdentity,
+    name: str,
+    opener: Callable[[], BinaryIO],
+    limits: Limits,
+    listing: list[str],
+) -> list[Member]:
+    """A Medicaid zip's table parts: its TXT/CSV members, else its XLSX ones."""
+    by_rank: dict[int, list[zipfile.ZipInfo]] = {}
+    for info in infos:
+        base = info.filename.rsplit("/", 1)[-1].lower()
+        if _skipped(info.filename) or "readme" in re.sub(r"[_ ]", "", base):
+            continue
+        if base.endswith(".zip"):
+            raise EditFileFormatError(name, f"member {info.filename!r} is a nested zip")
+        by_rank.setdefault(_rank(base), []).append(info)
+    chosen = by_rank.get(0) or by_rank.get(1)
+    if not chosen:
+        raise UnknownFileError(
+            f"{name}: a Medicaid NCCI zip ({outer.table.value}, {outer.quarter}) without "
+            "a TXT, CSV or XLSX file inside; it holds: "
+            + (", ".join(listing) or "nothing")
+        )
+    parts = len(chosen) > 1
+    return [
+        Member(
+            f"{name}!{info.filename}",
+            info.filename,
+            replace(outer, part=k if parts else None, container=False),
+            opener,
+            name,
+            limits,
+        )
+        for k, info in enumerate(chosen, start=1)
+    ]
+
+
 def iter_members(
     data: bytes,
     name: str,
@@ -277,7 +313,7 @@ def iter_members(
 
     Raises:
         EditFileFormatError: not a zip, or an unsafe, corrupt or oversized member.
-        UnknownFileError: a Medicaid zip, or no member fluorocode can read.
+        UnknownFileError: no member fluorocode can read.
     """
     limits = replace(
         DEFAULT_LIMITS,

@@ -34,9 +34,15 @@ a version whose last digit is not 0-3 gets no quarter at all.
 
 **Version.** ``vNNNrN`` from PTP names (lower-cased); None for the other tables.
 
-**Medicaid.** The public Medicaid zips are recognised (program ``medicaid``, the table
-from ``ptp``/``mue`` and the setting words), but domain.md §2 documents only these zip
-names, not their members' layout; ``archive.iter_members`` therefore refuses them.
+**Medicaid** (docs/medicaid.md). The public Medicaid zips are recognised (program
+``medicaid``, the table from ``ptp``/``mue`` and the setting words, the quarter in either
+order); the names of the files inside are not documented, so a member takes its zip's
+identity (``archive``). A bare Medicaid file is recognised when its name says all of
+Medicaid (``medicaid`` or ``MCD``), ``ptp``/``mue``, the setting (``practitioner``/``PRA``,
+``outpatient``/``hospital``/``OPH``, ``DME``/``durable``) and the quarter (``2026q3``,
+``2026-q3``, ``q3-2026``), e.g. ``medicaid-ncci-2026-q3-ptp-edits-practitioner-services.txt``
+or ``MCD-MUE-PRA-2026Q3.txt``; :func:`identify_medicaid` accepts the same name without the
+Medicaid word, for ``editions import --program medicaid``. Medicaid files have no version.
 
 Anything else -- including the quarterly additions/deletions zip, which is not an edit
 table -- raises :class:`~fluorocode.errors.UnknownFileError` saying what was expected.
@@ -52,7 +58,7 @@ from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import Table
 from fluorocode.errors import UnknownFileError
 
-__all__ = ["FileIdentity", "identify", "quarter_of_version"]
+__all__ = ["FileIdentity", "identify", "identify_medicaid", "quarter_of_version"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +228,68 @@ _EXPECTED = (
 )
 
 
+_WORD = r"(?:^|[^a-z0-9])(?:{})(?:[^a-z0-9]|$)"
+_MEDICAID_WORD = re.compile(_WORD.format("medicaid|mcd"))
+_KIND_WORD = re.compile(_WORD.format("ptp|mue"))
+_SETTING_WORDS = (
+    (re.compile(_WORD.format("practitioner|pra")), "practitioner"),
+    (re.compile(_WORD.format("outpatient|hospital|oph")), "hospital"),
+    (re.compile(_WORD.format("dme|durable")), "dme"),
+)
+_QUARTER_WORD = re.compile(
+    r"(?:^|[^a-z0-9])(?:(?P<y1>\d{4})[-_ ]?q(?P<q1>[1-4])|q(?P<q2>[1-4])[-_ ]?(?P<y2>\d{4}))"
+    r"(?:[^a-z0-9]|$)"
+)
+_MEDICAID_EXT = (".txt", ".csv", ".xlsx")
+
+
+def _medicaid_parts(base: str) -> tuple[Table, str] | str:
+    """The table and quarter a Medicaid file's name states, or what it fails to state."""
+    lower = base.lower()
+    stem = lower.rsplit(".", 1)[0]
+    kind = _KIND_WORD.search(stem)
+    settings = [word for rx, word in _SETTING_WORDS if rx.search(stem)]
+    quarter = _QUARTER_WORD.search(stem)
+    missing = [
+        what
+        for what, ok in (
+            ("a .txt, .csv or .xlsx extension", lower.endswith(_MEDICAID_EXT)),
+            ("ptp or mue", kind is not None),
+            (
+                "one setting (practitioner, outpatient hospital or dme)",
+                len(settings) == 1,
+            ),
+            ("the quarter (2026q3, 2026-q3 or q3-2026)", quarter is not None),
+        )
+        if not ok
+    ]
+    if missing or kind is None or quarter is None:
+        return "; ".join(missing)
+    table = _setting(settings[0], ptp=kind.group(0).strip("-_. ").endswith("ptp"))
+    assert table is not None  # one of the three setting words
+    year, q = quarter["y1"] or quarter["y2"], quarter["q1"] or quarter["q2"]
+    return table, f"{year}Q{q}"
+
+
+def identify_medicaid(name: str) -> FileIdentity:
+    """A bare Medicaid file named by table, setting and quarter, with or without the
+    Medicaid word (``editions import --program medicaid``; see the module docstring).
+
+    Raises:
+        UnknownFileError: the name does not state all of them, saying what is missing.
+    """
+    base = re.split(r"[\\/]", name.rpartition("!")[2])[-1]
+    found = _medicaid_parts(base)
+    if isinstance(found, str):
+        raise UnknownFileError(
+            f"{base!r}: a Medicaid file's name must state the table and the quarter, "
+            f"e.g. medicaid-ncci-2026-q3-ptp-edits-practitioner-services.txt; "
+            f"missing: {found}"
+        )
+    table, quarter = found
+    return FileIdentity(table, Program.MEDICAID, quarter, None, None, container=False)
+
+
 def _identify_base(base: str) -> FileIdentity:
     for pattern, build in _COMPILED:
         m = pattern.fullmatch(base)
@@ -229,6 +297,9 @@ def _identify_base(base: str) -> FileIdentity:
             identity = build(m)
             if identity is not None:
                 return identity
+    stem, _, ext = base.lower().rpartition(".")
+    if _MEDICAID_WORD.search(stem or ext) and ext != "zip":
+        return identify_medicaid(base)
     if _DELTA.fullmatch(base):
         raise UnknownFileError(
             f"{base!r} holds the quarter's PTP additions/deletions/revisions, not a full "

@@ -173,6 +173,18 @@ class CompiledEdition:
         labels: list[str] = self._manifest["labels"][table.value][column]
         return labels
 
+    def columns(self, table: Table) -> dict[str, Array]:
+        """A held table's column arrays (read-only maps in key order), by column name.
+
+        For whole-table readers (``diff``); label columns hold indices into
+        :meth:`labels`.
+        """
+        return self._tables[table]
+
+    def labels(self, table: Table, column: str) -> list[str]:
+        """The label list a held table's label column indexes (rationales, PFS)."""
+        return self._labels(table, column)
+
     # -- PTP ---------------------------------------------------------------------
 
     def ptp_among(self, table: Table, codes: Sequence[str]) -> list[PtpEdit]:

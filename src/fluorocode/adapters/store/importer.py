@@ -6,6 +6,15 @@ file names (``adapters.cms.filenames``); PTP and MUE files must agree on the qua
 Add-on code and fee schedule files are published less often, so an older quarter of
 theirs is accepted and recorded with its source.
 
+Medicaid (docs/medicaid.md): the Medicaid zips, or their files named by table, setting and
+quarter (``--program medicaid`` when the name lacks the Medicaid word), make an edition
+``medicaid-<quarter>`` beside Medicare's, read by ``adapters.cms.medicaid_file``; it has no
+version (Medicaid files carry none). Medicaid NCCI has no add-on code edits, so an AOC
+file is refused in a Medicaid import; it publishes no fee schedule either, so a Medicaid
+edition holds a PFS table (for the PC/TC split) only when Medicare's file is given in the
+same import, with at least one Medicaid PTP/MUE file; the edition's sources then name it
+and every report says so (``edition.borrowed``).
+
 Atomic: everything is built in a staging directory and swapped into place only when
 complete (``registry.install``); any error leaves the existing editions exactly as they
 were, and a running service keeps answering from the old edition until the swap.
@@ -36,7 +45,13 @@ from pathlib import Path
 
 import polars as pl
 
-from fluorocode.adapters.cms import aoc_file, mue_file, pfs_file, ptp_file
+from fluorocode.adapters.cms import (
+    aoc_file,
+    medicaid_file,
+    mue_file,
+    pfs_file,
+    ptp_file,
+)
 from fluorocode.adapters.cms._distinct import Distinct
 from fluorocode.adapters.cms._input import (
     DEFAULT_LIMITS,
@@ -47,7 +62,11 @@ from fluorocode.adapters.cms._input import (
     refuse_special,
 )
 from fluorocode.adapters.cms.archive import open_members
-from fluorocode.adapters.cms.filenames import FileIdentity, identify
+from fluorocode.adapters.cms.filenames import (
+    FileIdentity,
+    identify,
+    identify_medicaid,
+)
 from fluorocode.adapters.store.compile import EditionWriter
 from fluorocode.adapters.store.registry import EditionRegistry
 from fluorocode.domain.codes import Program
@@ -64,6 +83,8 @@ Reader = Callable[[bytes, str], tuple[pl.DataFrame, Mapping[str, Distinct]]]
 
 _PTP = {Table.PTP_PRACTITIONER, Table.PTP_OUTPATIENT_HOSPITAL, Table.PTP_DME}
 _MUE = {Table.MUE_PRACTITIONER, Table.MUE_OUTPATIENT_HOSPITAL, Table.MUE_DME}
+#: Tables a Medicaid edition may take from Medicare's files (Medicaid publishes none).
+BORROWED = (Table.PFS,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +128,8 @@ def reader_for(source: Source) -> Reader:
     (the PTP TXT reader's Categorical codes: the compiler reuses them, issue 11)."""
     table, ext = source.identity.table, source.name.rsplit(".", 1)[-1].lower()
     xlsx = ext in ("xlsx", "xls")
+    if source.identity.program is Program.MEDICAID:
+        return _medicaid_reader(table, xlsx)
     if table in _PTP and not xlsx:
         return ptp_file.parse_ptp_txt
     readers: dict[bool, Callable[[bytes, str], pl.DataFrame]]
@@ -122,13 +145,41 @@ def reader_for(source: Source) -> Reader:
     return lambda data, name: (read(data, name), {})
 
 
+def _medicaid_reader(table: Table, xlsx: bool) -> Reader:
+    if table in _PTP and not xlsx:
+        return medicaid_file.parse_medicaid_ptp_txt
+    read: Callable[[bytes, str], pl.DataFrame]
+    if table in _PTP:
+        read = medicaid_file.read_medicaid_ptp_xlsx
+    elif xlsx:
+        read = medicaid_file.read_medicaid_mue_xlsx
+    else:
+        read = medicaid_file.read_medicaid_mue_text
+    return lambda data, name: (read(data, name), {})
+
+
+def _identify(name: str, program: Program | None) -> FileIdentity:
+    try:
+        return identify(name)
+    except UnknownFileError:
+        if program is not Program.MEDICAID:
+            raise
+        return identify_medicaid(name)
+
+
 def collect(
-    paths: Iterable[Path], limits: Limits = DEFAULT_LIMITS, *, _top: bool = True
+    paths: Iterable[Path],
+    limits: Limits = DEFAULT_LIMITS,
+    program: Program | None = None,
+    *,
+    _top: bool = True,
 ) -> list[Source]:
     """Expand directories and zips into the CMS files they hold, identified by name.
 
     Nothing is read but a zip's directory. A directory's sub-directories are skipped;
-    any other entry, like any path given, must be a regular file (``_input``).
+    any other entry, like any path given, must be a regular file (``_input``). With
+    ``program`` Medicaid, a name CMS does not use for Medicare is read as a Medicaid
+    file's (``filenames.identify_medicaid``).
 
     Raises:
         DataSourceError: a link, device, FIFO or socket, naming it.
@@ -140,9 +191,9 @@ def collect(
             if _top:
                 entries = sorted(path.iterdir())
                 files = [p for p in entries if not p.is_dir() or p.is_symlink()]
-                out.extend(collect(files, limits, _top=False))
+                out.extend(collect(files, limits, program, _top=False))
             continue
-        identity = identify(path.name)
+        identity = _identify(path.name, program)
         if identity.container:
             out.extend(
                 Source(m.name, m.identity, m.read)
@@ -169,25 +220,43 @@ def plan(
         if key in names:
             raise DataSourceError(f"{s.name}: given twice (also as {names[key]})")
         names[key] = s.name
-    programs = {s.identity.program for s in sources}
+    core = [s for s in sources if s.identity.table in _PTP | _MUE]
+    programs = {s.identity.program for s in core} or {
+        s.identity.program for s in sources
+    }
+    medicaid_core = Program.MEDICAID in programs
+    if medicaid_core or program is Program.MEDICAID:
+        aoc = [s.name for s in sources if s.identity.table is Table.AOC]
+        if aoc:
+            raise DataSourceError(
+                f"{', '.join(aoc)}: Medicaid NCCI has no add-on code edits (CMS "
+                "MLN9018659: PTP and MUE only); a Medicaid edition takes no AOC file"
+            )
+
+    def borrowed(s: Source) -> bool:
+        # Medicare's AOC/PFS files in a Medicaid edition (module docstring)
+        return medicaid_core and s.identity.table in BORROWED
+
     if program is not None:
         wrong = [
             f"{s.name} ({s.identity.program.value})"
             for s in sources
             if s.identity.program is not program
+            and not (program is Program.MEDICAID and borrowed(s))
         ]
         if wrong:
             raise DataSourceError(
                 f"--program {program.value}, but the file names say otherwise: "
                 + ", ".join(wrong)
             )
-    elif len(programs) > 1:
+    elif len(programs) > 1 or any(
+        s.identity.program not in programs and not borrowed(s) for s in sources
+    ):
         raise DataSourceError(
             "files of more than one program: "
             + ", ".join(f"{s.name} ({s.identity.program.value})" for s in sources)
         )
     chosen = program or next(iter(programs))
-    core = [s for s in sources if s.identity.table in _PTP | _MUE]
     quarters = {s.identity.quarter for s in core if s.identity.quarter}
     if len(quarters) > 1:
         raise DataSourceError(
@@ -234,7 +303,7 @@ def import_files(
         limits: bounds on the inputs (``adapters.cms._input.Limits``).
     """
     say = progress or (lambda _msg: None)
-    sources = collect(paths, limits)
+    sources = collect(paths, limits, program)
     chosen, quarter, version = plan(sources, program)
     if registry.exists(chosen, quarter) and not replace:
         raise EditionExistsError(

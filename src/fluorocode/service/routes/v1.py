@@ -21,9 +21,10 @@ from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from fluorocode.api import CLAIMS_MEDIA_TYPES, edition_to_dict, extract_note
-from fluorocode.errors import AuditError, FieldError
+from fluorocode.errors import AuditError, DiffRequestError, FieldError
 from fluorocode.service import media, schemas
 from fluorocode.service.auth import SECURED, authorize
 from fluorocode.service.checking import (
@@ -33,6 +34,7 @@ from fluorocode.service.checking import (
     render,
 )
 from fluorocode.service.errors import HttpError
+from fluorocode.service.replaying import replay_body
 
 router = APIRouter(prefix="/v1", tags=["v1"])
 
@@ -42,6 +44,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "No API key, or an unknown or revoked one (answered before the body "
         "is read).",
         403: "The key lacks the scope this call needs.",
+        404: "An edition named is not imported.",
         406: "`Accept` refuses every format this body can be answered in (an 837 "
         "is answered as JSON or X12, a Bundle as JSON or FHIR, encounters as JSON).",
         408: "The request body did not arrive within the read timeout.",
@@ -276,6 +279,140 @@ async def editions(request: Request) -> Response:
     authorize(request, "check")
     infos = await anyio.to_thread.run_sync(request.app.state.service.checker.editions)
     return _json([edition_to_dict(i) for i in infos])
+
+
+_CSV = "text/csv"
+_EDITION_REF = {
+    "type": "object",
+    "properties": {
+        "program": {"type": "string"},
+        "quarter": {"type": "string"},
+        "version": {"type": "string"},
+    },
+}
+_DIFF = {
+    "type": "object",
+    "required": ["from", "to", "summary", "changes"],
+    "properties": {
+        "from": _EDITION_REF,
+        "to": _EDITION_REF,
+        "summary": {"type": "object"},
+        "changes": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+@router.get(
+    "/editions/diff",
+    summary="What CMS added, deleted and changed from one edition to another",
+    description="As `fluorocode editions diff` (docs/editions.md): a summary of the "
+    "changes per table and kind, then one record per change with its codes and the "
+    "before/after CMS columns; CSV when `Accept: text/csv`. Streamed.",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The diff: JSON, or CSV with fixed columns.",
+            "content": {media.JSON: {"schema": _DIFF}, _CSV: {"schema": {}}},
+        },
+        **_errors(401, 403, 404, 406, 422),
+    },
+    openapi_extra=SECURED,
+)
+async def editions_diff(
+    request: Request,
+    old: Annotated[
+        str,
+        Query(
+            alias="from", max_length=40, description="program/quarter: medicare/2024Q3"
+        ),
+    ],
+    new: Annotated[
+        str, Query(alias="to", max_length=40, description="program/quarter to compare")
+    ],
+    codes: Annotated[
+        str | None,
+        Query(
+            max_length=6000, description="only changes touching these, comma-separated"
+        ),
+    ] = None,
+    table: Annotated[
+        list[str] | None,
+        Query(description="only these tables (repeatable; default: every table)"),
+    ] = None,
+) -> Response:
+    """Compare two editions (``Checker.diff_editions``) and stream the answer."""
+    authorize(request, "check")
+    accept = media.negotiate(request.headers.get("accept"), [media.JSON, _CSV])
+    checker = request.app.state.service.checker
+    try:
+        report = await anyio.to_thread.run_sync(
+            checker.diff_editions, old, new, table or (), [codes] if codes else ()
+        )
+    except DiffRequestError as exc:
+        raise HttpError(422, str(exc), [FieldError(exc.field, exc.reason)]) from exc
+    # a sync iterator: Starlette draws each chunk in a worker thread
+    chunks = report.csv_chunks() if accept == _CSV else report.json_chunks()
+    return StreamingResponse(chunks, media_type=accept)
+
+
+@router.get(
+    "/payers",
+    summary="The payer profiles encounters may name in `payer` (docs/payers.md)",
+    responses={
+        200: {
+            "description": "As `fluorocode payers list --format json`: each profile's "
+            "id, name, base program, X12 payer ids and departures with their sources.",
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"type": "object"}}
+                }
+            },
+        },
+        **_errors(401, 403),
+    },
+    openapi_extra=SECURED,
+)
+async def payers(request: Request) -> Response:
+    """List the payer profiles, as ``fluorocode payers list --format json``."""
+    authorize(request, "check")
+    checker = request.app.state.service.checker
+    return _json(await anyio.to_thread.run_sync(checker.payer_profiles))
+
+
+@router.post(
+    "/replay",
+    summary="Which saved encounters change verdict under another edition",
+    description="As `fluorocode replay --format json` (docs/replay.md): "
+    '`{"edition": "medicare/2024Q4", "encounters": [...]}`, or '
+    '`{"edition": ..., "audit": {"since": ISO, "after": id, "limit": n}}` to replay '
+    "the calling key's own audit records a page at a time (`next_after`). Not "
+    "recorded in the audit trail: a replay is a what-if, not a check.",
+    openapi_extra={
+        **SECURED,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    },
+    responses={
+        200: {
+            "description": "The summary, the changed encounters (before, after, "
+            "what changed, the edit rows that made the difference) and those that "
+            "could not be replayed, with the reason.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **_errors(401, 403, 404, 408, 413, 422, 503),
+    },
+)
+async def replay(request: Request) -> Response:
+    """Replay encounters or the key's audit records against an edition."""
+    key = authorize(request, "check")
+    body = await request.body()
+    service = request.app.state.service
+    answer = await anyio.to_thread.run_sync(
+        replay_body, service.checker, service.audit, body, key.name
+    )
+    return _bytes(answer)
 
 
 @router.get(

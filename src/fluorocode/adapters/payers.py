@@ -1,0 +1,108 @@
+"""The payer profiles of one home directory: the built-ins and ``<home>/payers/*.toml``.
+
+A user profile lives in ``<home>/payers/ID.toml`` and its ``id`` is its file's name; it
+may not reuse a built-in id (``medicare``, ``medicaid``) nor another profile's X12
+payer id. The catalog is read once, when first asked (a check resolves a profile with
+two dictionary lookups, never a file read); a running service sees a new or changed
+profile after a restart. Any invalid file stops the catalog with a
+:class:`~fluorocode.errors.PayerProfileError` naming the file and the key: a profile
+that silently failed to load would let its encounters be rejected as unknown, or
+worse, checked under another payer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fluorocode.domain.codes import Program
+from fluorocode.errors import PayerProfileError
+from fluorocode.rules.payers import (
+    PayerProfile,
+    baseline,
+    builtin_profiles,
+    parse_profile,
+)
+
+PAYERS_DIR = "payers"
+#: Bytes a profile may have: a few dozen departures, not a database.
+MAX_PROFILE_BYTES = 256 * 1024
+
+
+def read_profile(path: Path) -> PayerProfile:
+    """Read and validate one profile file (``payers validate``).
+
+    Raises:
+        PayerProfileError: unreadable, too large, or invalid (the key named).
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_PROFILE_BYTES:
+            raise PayerProfileError(
+                str(path),
+                "(document)",
+                f"{size:,} bytes; at most {MAX_PROFILE_BYTES:,}",
+            )
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise PayerProfileError(
+            str(path), "(document)", f"cannot read it ({exc.strerror})"
+        ) from None
+    except UnicodeDecodeError:
+        raise PayerProfileError(str(path), "(document)", "not UTF-8 text") from None
+    return parse_profile(text, str(path))
+
+
+@dataclass(frozen=True, slots=True)
+class PayerCatalog:
+    """Every profile by id, and the X12 payer ids (NM109) that select them."""
+
+    profiles: dict[str, PayerProfile]
+    by_x12_id: dict[str, str]
+
+    @classmethod
+    def load(cls, home: Path) -> PayerCatalog:
+        """The built-ins plus ``<home>/payers/*.toml``, validated."""
+        profiles = dict(builtin_profiles())
+        folder = home / PAYERS_DIR
+        files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        by_x12: dict[str, str] = {}
+        for path in files:
+            profile = read_profile(path)
+            if profile.id in profiles:
+                raise PayerProfileError(
+                    str(path),
+                    "id",
+                    f"{profile.id!r} is "
+                    + (
+                        "a built-in profile"
+                        if profile.id in builtin_profiles()
+                        else "already defined"
+                    ),
+                )
+            if path.stem != profile.id:
+                raise PayerProfileError(
+                    str(path),
+                    "id",
+                    f"{profile.id!r}: the file must be named {profile.id}.toml",
+                )
+            profiles[profile.id] = profile
+            for x12 in profile.x12_payer_ids:
+                if x12 in by_x12:
+                    raise PayerProfileError(
+                        str(path),
+                        "x12_payer_ids",
+                        f"{x12!r} already selects the profile {by_x12[x12]!r}",
+                    )
+                by_x12[x12] = profile.id
+        return cls(profiles, by_x12)
+
+    def programs(self) -> dict[str, Program]:
+        """Each profile id and its base program (what the encounter parser checks)."""
+        return {pid: p.base_program for pid, p in self.profiles.items()}
+
+    def resolve(self, payer: str | None, program: Program) -> PayerProfile:
+        """The profile of an encounter (its ``payer``, else its program's built-in)."""
+        if payer is None:
+            return baseline(program)
+        return self.profiles[payer]
