@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup lock demo test lint types contracts pytest fast bench bench-service bench-batch browser-deps java-deps clean
+.PHONY: setup lock demo test lint types contracts pytest fast bench bench-deps bench-service bench-batch browser-deps java-deps clean
 
 setup: $(STAMP)
 
@@ -71,9 +71,18 @@ test: lint types contracts browser-deps java-deps pytest
 bench: setup
 	$(PY) benchmarks/bench_store.py
 
-# load test of `fluorocode serve` on loopback with the full real edition
-bench-service: setup
-	$(PY) benchmarks/bench_service.py
+# the service benchmark's load generator: Debian's wrk (its asyncio client needs none)
+bench-deps:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; \
+	fi
+
+# load test of `fluorocode serve` on loopback with the full real edition: wrk at 8
+# connections, single encounters and batches of 10, /healthz as the floor
+bench-service: setup bench-deps
+	$(PY) benchmarks/bench_service.py --client wrk
 
 # `fluorocode batch` on a million claim lines against the bare DuckDB join (issue 10)
 bench-batch: setup

@@ -16,6 +16,7 @@ For the service (``fluorocode serve``): ``api_keys(home)`` (hashed API keys),
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import io
@@ -311,6 +312,32 @@ class Checker:
     def payer_profiles(self) -> list[dict[str, Any]]:
         """Every payer profile, as ``payers show`` prints it (built-ins first)."""
         return [p.to_dict() for p in self.payers.profiles.values()]
+
+    def with_payer(self, payer: str | None) -> Checker:
+        """This checker with ``payer`` as the default payer (``?payer=``), sharing
+        its editions and profiles.
+
+        Raises:
+            ClaimInputError: no profile has that id (field ``payer``, the known named).
+        """
+        if payer == self.default_payer:
+            return self
+        if payer is not None:
+            self.payers.named(payer)
+        view = copy.copy(self)  # cached profiles and the registry are shared
+        view.default_payer = payer
+        return view
+
+    def claims_program(self, program: str | None) -> str:
+        """The program of claims that name none (``PayerCatalog.claims_program``);
+        without a default payer the profiles are not read.
+
+        Raises:
+            ClaimInputError: ``program`` contradicts the default payer's.
+        """
+        if self.default_payer is None:
+            return program or Program.MEDICARE.value
+        return self.payers.claims_program(self.default_payer, program)
 
     def edition_for(self, program: Program, encounter: Encounter) -> EditLookup | None:
         # one listing answers both questions: an import swapping editions in between
@@ -768,7 +795,7 @@ def check_claims(
     *,
     checker: Checker | None = None,
     input_format: str | None = None,
-    program: str = "medicare",
+    program: str | None = None,
     output: TextIO | None = None,
 ) -> Iterator[ClaimCheck]:
     """Check every claim of an X12 837 or FHIR file; optionally write it corrected.
@@ -783,15 +810,18 @@ def check_claims(
         name: its name for messages (``-`` for standard input).
         checker: the editions to check against (default: ``Checker()``).
         input_format: ``x12`` or ``fhir``; None detects it from the content.
-        program: ``medicare`` or ``medicaid``, for claims that do not say (SBR09).
+        program: ``medicare`` or ``medicaid``, for claims that do not say (SBR09);
+            None: the checker's default payer's program, else ``medicare``.
         output: where to write the corrected file, or None.
 
     Raises:
         X12ParseError, FhirMappingError: the file cannot be read as a whole (the place
             is named); a bad claim is a ``rejected`` report instead.
         ClaimsFormatError: the content is not a claims file.
+        ClaimInputError: ``program`` contradicts the checker's default payer.
     """
     checker = checker or Checker()
+    program = checker.claims_program(program)
     buffered = (
         stream
         if isinstance(stream, io.BufferedReader)
@@ -821,11 +851,15 @@ def check_fhir_document(
     name: str,
     *,
     checker: Checker | None = None,
-    program: str = "medicare",
+    program: str | None = None,
     output: TextIO | None = None,
 ) -> list[ClaimCheck]:
-    """Check a decoded FHIR ``Claim`` or ``Bundle``; optionally write the result Bundle."""
+    """Check a decoded FHIR ``Claim`` or ``Bundle``; optionally write the result Bundle.
+
+    ``program`` as in :func:`check_claims`; ``Claim.insurer`` may select a payer
+    profile (``fhir_payer_ids``)."""
     checker = checker or Checker()
+    program = checker.claims_program(program)
     entries: list[dict[str, Any]] = []
     checks: list[ClaimCheck] = []
     from fluorocode.adapters.claims.fhir_claim import read_fhir  # pydantic
@@ -835,7 +869,7 @@ def check_fhir_document(
         operation_outcome,
     )
 
-    for claim in read_fhir(doc, name, program):
+    for claim in read_fhir(doc, name, program, checker.payers.by_fhir_id):
         pairs = [(enc, _check_source(checker, enc)) for enc in claim.encounters]
         outcome = claim_outcome(claim.ordinal, claim.encounters[0].claim_id, pairs)
         if output is not None:
@@ -854,7 +888,7 @@ def check_claims_body(
     accept: str | None = None,
     *,
     checker: Checker | None = None,
-    program: str = "medicare",
+    program: str | None = None,
 ) -> ClaimsAnswer:
     """One HTTP request's claims file, answered in the format ``accept`` asks for.
 

@@ -2,25 +2,26 @@
 
 A user profile lives in ``<home>/payers/ID.toml`` and its ``id`` is its file's name; it
 may not reuse a built-in id (``medicare``, ``medicaid``) nor another profile's X12
-payer id. The catalog is read once, when first asked (a check resolves a profile with
-two dictionary lookups, never a file read); a running service sees a new or changed
-profile after a restart. Any invalid file stops the catalog with a
-:class:`~fluorocode.errors.PayerProfileError` naming the file and the key: a profile
-that silently failed to load would let its encounters be rejected as unknown, or
-worse, checked under another payer.
+payer id or FHIR insurer identifier. The catalog is read once, when first asked (a
+check resolves a profile with two dictionary lookups, never a file read); a running
+service sees a new or changed profile after a restart. Any invalid file stops the
+catalog with a :class:`~fluorocode.errors.PayerProfileError` naming the file and the
+key: a profile that silently failed to load would let its encounters be rejected as
+unknown, or worse, checked under another payer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fluorocode.domain.codes import Program
-from fluorocode.errors import PayerProfileError
+from fluorocode.errors import ClaimInputError, FieldError, PayerProfileError
 from fluorocode.rules.payers import (
     PayerProfile,
     baseline,
     builtin_profiles,
+    fhir_identifier,
     parse_profile,
 )
 
@@ -55,10 +56,12 @@ def read_profile(path: Path) -> PayerProfile:
 
 @dataclass(frozen=True, slots=True)
 class PayerCatalog:
-    """Every profile by id, and the X12 payer ids (NM109) that select them."""
+    """Every profile by id, and the X12 payer ids (NM109) and FHIR insurer
+    identifiers ((system, value)) that select them."""
 
     profiles: dict[str, PayerProfile]
     by_x12_id: dict[str, str]
+    by_fhir_id: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, home: Path) -> PayerCatalog:
@@ -67,6 +70,7 @@ class PayerCatalog:
         folder = home / PAYERS_DIR
         files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
         by_x12: dict[str, str] = {}
+        by_fhir: dict[tuple[str, str], str] = {}
         for path in files:
             profile = read_profile(path)
             if profile.id in profiles:
@@ -95,11 +99,68 @@ class PayerCatalog:
                         f"{x12!r} already selects the profile {by_x12[x12]!r}",
                     )
                 by_x12[x12] = profile.id
-        return cls(profiles, by_x12)
+            for token in profile.fhir_payer_ids:
+                ident = fhir_identifier(token)
+                assert ident is not None  # parse_profile refused any other
+                if ident in by_fhir:
+                    raise PayerProfileError(
+                        str(path),
+                        "fhir_payer_ids",
+                        f"{token!r} already selects the profile {by_fhir[ident]!r}",
+                    )
+                by_fhir[ident] = profile.id
+        return cls(profiles, by_x12, by_fhir)
 
     def programs(self) -> dict[str, Program]:
         """Each profile id and its base program (what the encounter parser checks)."""
         return {pid: p.base_program for pid, p in self.profiles.items()}
+
+    def named(self, payer: str) -> PayerProfile:
+        """The profile a caller names as the default payer (``check --payer``,
+        ``?payer=``).
+
+        Raises:
+            ClaimInputError: no profile has that id (field ``payer``, kind
+                ``unknown_payer``, the known ids named).
+        """
+        profile = self.profiles.get(payer)
+        if profile is None:
+            known = ", ".join(sorted(self.profiles))
+            raise ClaimInputError(
+                [
+                    FieldError(
+                        "payer",
+                        f"unknown payer profile {payer!r}; known: {known}",
+                        "unknown_payer",
+                    )
+                ]
+            )
+        return profile
+
+    def claims_program(self, payer: str | None, program: str | None) -> str:
+        """The program of claims that name none: ``program`` if given, else the
+        default payer's base program, else ``medicare``.
+
+        Raises:
+            ClaimInputError: ``payer`` is unknown, or ``program`` is given and is not
+                its base program (kind ``payer_program_conflict``): a claim naming
+                neither could not be checked under both.
+        """
+        if payer is None:
+            return program or Program.MEDICARE.value
+        base = self.named(payer).base_program.value
+        if program is not None and program != base:
+            raise ClaimInputError(
+                [
+                    FieldError(
+                        "program",
+                        f"program {program} contradicts the default payer {payer!r}, "
+                        f"a {base} profile: give one or make them agree",
+                        "payer_program_conflict",
+                    )
+                ]
+            )
+        return base
 
     def resolve(self, payer: str | None, program: Program) -> PayerProfile:
         """The profile of an encounter (its ``payer``, else its program's built-in)."""

@@ -69,16 +69,17 @@ _NOTHING = object()
 @click.option(
     "--program",
     type=click.Choice(["medicare", "medicaid"]),
-    default="medicare",
-    show_default=True,
-    help="Program of claims that do not name one (X12 SBR09 MB/MA/MC; FHIR Claims).",
+    default=None,
+    help="Program of claims that do not name one (X12 SBR09 MB/MA/MC; FHIR Claims) "
+    "[default: the --payer profile's program, else medicare].",
 )
 @click.option(
     "--payer",
     default=None,
     metavar="NAME",
-    help="Payer profile of encounters and claims that name none (fluorocode payers "
-    "list); default: the built-in profile of each one's program.",
+    help="Payer profile of encounters and claims that name none (an 837's NM1*PR or "
+    "a FHIR Claim's insurer may name one: docs/payers.md; fluorocode payers list); "
+    "default: the built-in profile of each one's program.",
 )
 @home_option
 def check_command(
@@ -86,7 +87,7 @@ def check_command(
     fmt: str,
     input_format: str,
     output: str | None,
-    program: str,
+    program: str | None,
     payer: str | None,
     home: str | None,
 ) -> None:
@@ -105,11 +106,11 @@ def check_command(
     if output is not None and fmt not in _CLAIMS:
         raise click.UsageError("--output goes with --format x12 or fhir")
     checker = Checker(home, payer=payer)
-    if payer is not None and payer not in checker.payer_programs:
-        known = ", ".join(sorted(checker.payer_programs))
-        raise click.BadParameter(
-            f"unknown payer profile {payer!r}; known: {known}", param_hint="--payer"
-        )
+    try:
+        program = checker.claims_program(program)
+    except ClaimInputError as exc:
+        (error,) = exc.errors
+        raise click.BadParameter(error.message, param_hint=f"--{error.field}") from None
     stream = open_input(encounters)
     if encounters != "-":
         click.get_current_context().call_on_close(stream.close)

@@ -25,6 +25,7 @@ from fluorocode.domain.claim import (
 )
 from fluorocode.domain.codes import (
     BASIS_MODIFIER,
+    CODE_RE,
     ClaimType,
     Program,
     is_code,
@@ -210,9 +211,20 @@ def _date(value: Any, err: _Errors) -> date | None:
         return None
 
 
+#: Each enum's members by value: a dictionary lookup answers the common, valid value
+#: in a fraction of an ``Enum(value)`` call (issue 11).
+_MEMBERS: dict[type, dict[str, Any]] = {
+    kind: {m.value: m for m in kind} for kind in (ClaimType, Program)
+}
+
+
 def _enum(
     value: Any, kind: type[ClaimType] | type[Program], field: str, err: _Errors
 ) -> Any:
+    if value.__class__ is str:
+        found = _MEMBERS[kind].get(value)
+        if found is not None:
+            return found
     try:
         return kind(value)
     except (ValueError, TypeError):
@@ -255,10 +267,13 @@ def _lines(value: Any, cap: int, err: _Errors) -> tuple[ClaimLine, ...]:
         if not line.keys() <= _LINE:
             err.unknown(line, _LINE, f"lines[{i}].")
         code = line.get("code")
-        if not isinstance(code, str) or not is_code(code):
-            err.add(f"lines[{i}].code", _code_message(code), "invalid_code")
+        if code.__class__ is not str or CODE_RE.fullmatch(code) is None:  # is_code
+            if not isinstance(code, str) or not is_code(code):
+                err.add(f"lines[{i}].code", _code_message(code), "invalid_code")
         modifiers = line.get("modifiers", _NO_MODIFIERS)
-        if not isinstance(modifiers, list) or len(modifiers) > MAX_MODIFIERS:
+        if not modifiers and modifiers.__class__ is list:
+            modifiers = ()  # the common line: no modifiers, nothing to look at
+        elif not isinstance(modifiers, list) or len(modifiers) > MAX_MODIFIERS:
             err.add(
                 f"lines[{i}].modifiers",
                 f"must be a list of at most {MAX_MODIFIERS} modifiers",

@@ -15,7 +15,14 @@ from typing import Any, ClassVar, Protocol
 from fluorocode.domain.claim import Encounter
 from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditLookup, PtpEdit, Table
-from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Suggestion
+from fluorocode.domain.findings import (
+    Action,
+    Finding,
+    LineResult,
+    Prompt,
+    PromptKind,
+    Suggestion,
+)
 from fluorocode.rules.payers import PayerProfile, baseline
 from fluorocode.rules.policy import fluoro_policy
 
@@ -36,22 +43,12 @@ def fluoro_family() -> frozenset[str]:
     return frozenset({FLUORO, FLUORO_DELETED}) | guidance_codes()
 
 
-@dataclass(slots=True)
-class LineState:
-    """A line as the rules so far have decided it.
-
-    Internal scratch, never in a result (the report carries ``LineResult``): slots
-    without frozen, whose ``__init__`` costs twice as much (issue 11). The engine makes
-    a new one for each decision; nothing changes one in place.
-    """
-
-    index: int
-    code: str
-    modifiers: tuple[
-        str, ...
-    ]  # as submitted, plus what rules added, less what they dropped
-    units: int
-    action: Action
+#: A line as the rules so far have decided it: its code, its modifiers as submitted
+#: plus what rules added less what they dropped, its units and its action. The very
+#: value the report carries, so the lines the last rule leaves are the report's lines
+#: (issue 11: no copy of every line per check). The engine makes a new one for each
+#: decision; nothing changes one in place.
+LineState = LineResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +62,8 @@ class RuleContext:
 
     The views of ``lines`` (live lines, lines by code) are built on first use and kept
     with this context: the engine makes a new context whenever a rule changes a line.
+    ``line_indices`` (each code's line indices) is the engine's, made once per check:
+    rules change lines, never their codes.
     """
 
     encounter: Encounter
@@ -78,6 +77,7 @@ class RuleContext:
     #: edition evidence per table, shared by every finding (and check) of one edition
     table_evidence: dict[Table, dict[str, Any]] = field(default_factory=dict)
     payer: PayerProfile = field(default_factory=lambda: baseline(Program.MEDICARE))
+    line_indices: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     _views: dict[str, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -92,23 +92,39 @@ class RuleContext:
         return live
 
     def lines_with(self, code: str) -> tuple[LineState, ...]:
-        return self.lines_by_code().get(code, ())
+        """The lines of one code (in line order); rules mostly ask for 76000's alone."""
+        # a code's view is kept under the code itself: no other view key has its shape
+        found: tuple[LineState, ...] | None = self._views.get(code)
+        if found is None:
+            lines = self.lines
+            found = self._views[code] = tuple(
+                lines[i] for i in self._indices().get(code, ())
+            )
+        return found
 
     def lines_by_code(self) -> Mapping[str, tuple[LineState, ...]]:
         """Every line, by its code (in line order)."""
         by_code: dict[str, tuple[LineState, ...]] | None = self._views.get("by_code")
         if by_code is None:
-            grouped: dict[str, list[LineState]] = {}
-            for line in self.lines:
-                grouped.setdefault(line.code, []).append(line)
             by_code = self._views["by_code"] = {
-                code: tuple(lines) for code, lines in grouped.items()
+                code: self.lines_with(code) for code in self._indices()
             }
         return by_code
+
+    def _indices(self) -> Mapping[str, tuple[int, ...]]:
+        return self.line_indices or line_indices(self.lines)
 
     def claim_edits(self) -> tuple[PtpEdit, ...]:
         """In-force PTP rows whose two codes are both billed on this claim."""
         return self.claim_ptp
+
+
+def line_indices(lines: Iterable[LineState]) -> dict[str, tuple[int, ...]]:
+    """Each code's line indices, in line order."""
+    grouped: dict[str, list[int]] = {}
+    for line in lines:
+        grouped.setdefault(line.code, []).append(line.index)
+    return {code: tuple(indices) for code, indices in grouped.items()}
 
 
 def claim_edits(
@@ -137,8 +153,11 @@ class Outcome:
     )
 
     def act(self, line: int, action: Action) -> None:
-        current = self.actions.get(line, Action.KEEP)
-        if action.rank > current.rank:
+        current = self.actions.get(line)
+        if current is None:  # the line's first decision: anything but keep stands
+            if action is not Action.KEEP:
+                self.actions[line] = action
+        elif action.rank > current.rank:
             self.actions[line] = action
 
     def add_modifier(self, line: int, modifier: str) -> None:
@@ -175,14 +194,16 @@ SHOWN_LINES = 5
 
 def line_refs(indices: Iterable[int]) -> str:
     """``line 3``, ``lines 1, 3 and 5``, ``lines 1, 3, 5, 7, 9 and 40 more``."""
+    if isinstance(indices, set | list) and len(indices) == 1:
+        return f"line {next(iter(indices))}"  # most findings name one line
     ordered = sorted(set(indices))
-    if len(ordered) == 1:
-        return f"line {ordered[0]}"
-    shown = ", ".join(str(i) for i in ordered[:SHOWN_LINES])
-    if len(ordered) > SHOWN_LINES:
-        return f"lines {shown} and {len(ordered) - SHOWN_LINES} more"
-    head, _, last = shown.rpartition(", ")
-    return f"lines {head} and {last}"
+    count = len(ordered)
+    if count <= 1:
+        return f"line {ordered[0]}" if ordered else "no line"
+    if count > SHOWN_LINES:
+        shown = ", ".join(map(str, ordered[:SHOWN_LINES]))
+        return f"lines {shown} and {count - SHOWN_LINES} more"
+    return f"lines {', '.join(map(str, ordered[:-1]))} and {ordered[-1]}"
 
 
 def edition_evidence(ctx: RuleContext, table: Table) -> dict[str, Any]:

@@ -17,8 +17,6 @@ rules still run.
 
 from __future__ import annotations
 
-import logging
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +41,7 @@ from fluorocode.rules.base import (
     Rule,
     RuleContext,
     claim_edits,
+    line_indices,
 )
 from fluorocode.rules.cl01_known_codes import KnownCodesRule
 from fluorocode.rules.cl02_modifier_limit import ModifierLimitRule
@@ -58,8 +57,6 @@ from fluorocode.rules.nc02_mue import MueRule
 from fluorocode.rules.nc03_aoc import AddOnRule
 from fluorocode.rules.payers import PayerProfile, baseline, report_block
 from fluorocode.rules.py01_payer_bundle import PayerBundleRule
-
-log = logging.getLogger("fluorocode.rules")
 
 RULES: tuple[Rule, ...] = (
     DemoEditionRule(),
@@ -121,8 +118,8 @@ def no_edition_report(encounter: Encounter, why: str) -> Report:
 def _coverage_gap(encounter: Encounter, edits: EditLookup, table: Table) -> str | None:
     """Why this edition cannot answer this claim at all, or None when it can."""
     info = edits.info
-    name = f"The {info.program.value} {info.quarter} edition"
     if not edits.has_table(table):
+        name = f"The {info.program.value} {info.quarter} edition"
         held = ", ".join(sorted(info.tables)) or "no tables"
         return (
             f"{name} has no {table.value} table (it holds {held}), so a "
@@ -132,6 +129,7 @@ def _coverage_gap(encounter: Encounter, edits: EditLookup, table: Table) -> str 
     first = edits.first_effective(table)
     dos = encounter.date_of_service
     if first is not None and dos < first:
+        name = f"The {info.program.value} {info.quarter} edition"
         return (
             f"The date of service {dos.isoformat()} is before the first edit of {name}'s "
             f"{table.value} table ({first.isoformat()}): it has no data for that date, "
@@ -165,6 +163,7 @@ def evaluate(
     ]
     # rules change lines' actions, modifiers and units, never their codes
     claim_ptp = claim_edits(in_force, states)
+    indices = line_indices(states)
     prompts: dict[tuple[str, int], Prompt] = {}
     suggestions: list[Suggestion] = []
     applied: set[str] = set()
@@ -181,6 +180,7 @@ def evaluate(
             edition,
             table_evidence,
             payer,
+            indices,
         )
 
     ctx = context(tuple(states))
@@ -200,9 +200,7 @@ def evaluate(
         suggestions += outcome.suggestions
         applied |= outcome.departures
     removed = {s.index for s in states if s.action is Action.REMOVE}
-    lines = tuple(
-        LineResult(s.index, s.code, s.modifiers, s.units, s.action) for s in states
-    )
+    lines = tuple(states)  # a line's state is its result (``base.LineState``)
     final_findings = tuple(findings)
     return Report(
         encounter_id=encounter.id,
@@ -242,9 +240,13 @@ def _edition_of(
 
 def _rule_error(rule: Rule, exc: Exception) -> Finding:
     """The ``engine.rule-error`` finding of a crashed rule, logged without the message."""
+    # only a crash needs them: a check never imports logging (issue 11: start-up)
+    import logging
+    import traceback
+
     frame = traceback.extract_tb(exc.__traceback__)[-1:]
     place = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
-    log.error(
+    logging.getLogger("fluorocode.rules").error(
         "rule %s (%s) could not run: %s at %s",
         rule.code,
         rule.name,

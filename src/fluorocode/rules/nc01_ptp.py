@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from fluorocode.domain.codes import (
@@ -114,10 +115,13 @@ class PtpRule:
 
     def evaluate(self, ctx: RuleContext) -> Outcome:
         out = Outcome()
+        edits = ctx.claim_edits()
+        if not edits:
+            return out  # most claims: no in-force edit pairs two of their lines
         by_code = ctx.lines_by_code()
         # a column-1 code's variants, worked out once however many edits it heads
         variants: dict[str, list[tuple[LineState, list[int]]]] = {}
-        for edit in ctx.claim_edits():
+        for edit in edits:
             partners = variants.get(edit.column1)
             if partners is None:
                 partners = variants[edit.column1] = _partner_variants(
@@ -248,10 +252,12 @@ class PtpRule:
 _OFFERED = ("XE", "XS", "XP", "XU", "59")
 
 
+@lru_cache(maxsize=256)  # one payer's answer, asked per held line
 def _options(accepted: frozenset[str]) -> tuple[str, ...]:
     return (*(m for m in _OFFERED if m in accepted), "remove")
 
 
+@lru_cache(maxsize=256)  # one payer's answer, asked per held line
 def _which(accepted: frozenset[str]) -> str:
     """The modifiers the prompt names: "XE, XS, XP, XU, or an anatomic modifier"."""
     named = [m for m in _OFFERED[:4] if m in accepted] or [

@@ -77,7 +77,7 @@ class MueRule:
             by_code[line.code].append(line)
         for code, lines in by_code.items():
             mue = ctx.edits.mue(ctx.mue_table, code)
-            total = sum(line.units for line in lines)
+            total = lines[0].units if len(lines) == 1 else sum(ln.units for ln in lines)
             if mue is None or total <= mue.value:
                 continue  # within the MUE per line and per day
             evidence = {"mue": mue.evidence(), **edition_evidence(ctx, ctx.mue_table)}

@@ -29,6 +29,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from fluorocode.adapters.audit.records import AuditRecord
 from fluorocode.errors import AuditError
 
@@ -67,7 +69,38 @@ _FIELDS = frozenset(("id", *(c.strip() for c in _COLUMNS.split(","))))
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # orjson: the same compact UTF-8 text as ``json.dumps`` with ``(",", ":")``, at a
+    # tenth of the cost (the writer thread's time is taken from the checks': the GIL);
+    # what orjson refuses (an integer over 64 bits, a key that is not a string) is
+    # written as before rather than failing every check in the commit
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_INSERT = (
+    f"INSERT INTO checks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _row(r: AuditRecord) -> tuple[Any, ...]:
+    return (
+        r.at,
+        r.key_name,
+        r.request_id,
+        r.position,
+        r.encounter_id,
+        r.input_sha256,
+        r.status,
+        _dumps(r.edition),
+        _dumps(r.sources),
+        _dumps(r.lines),
+        _dumps(r.findings),
+        _dumps(r.answers),
+        _dumps(r.errors),
+        None if r.replay is None else _dumps(r.replay),
+    )
 
 
 class AuditLog:
@@ -106,44 +139,26 @@ class AuditLog:
         self, conn: sqlite3.Connection, records: Sequence[AuditRecord]
     ) -> list[int]:
         """Insert ``records`` in one transaction and return their ids once on disk."""
+        # the rows' JSON is written before the lock: other workers wait only for SQLite
+        rows = [_row(r) for r in records]
         if self._lock_fd is None:
             lock = self.path.with_name(self.path.name + ".lock")
             self._lock_fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         try:
-            return self._insert(conn, records)
+            return self._insert(conn, rows)
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _insert(
-        self, conn: sqlite3.Connection, records: Sequence[AuditRecord]
+        self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
     ) -> list[int]:
         ids: list[int] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for r in records:
-                    cur = conn.execute(
-                        f"INSERT INTO checks ({_COLUMNS}) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            r.at,
-                            r.key_name,
-                            r.request_id,
-                            r.position,
-                            r.encounter_id,
-                            r.input_sha256,
-                            r.status,
-                            _dumps(r.edition),
-                            _dumps(r.sources),
-                            _dumps(r.lines),
-                            _dumps(r.findings),
-                            _dumps(r.answers),
-                            _dumps(r.errors),
-                            None if r.replay is None else _dumps(r.replay),
-                        ),
-                    )
-                    ids.append(int(cur.lastrowid or 0))
+                for row in rows:
+                    ids.append(int(conn.execute(_INSERT, row).lastrowid or 0))
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

@@ -5,6 +5,7 @@
 - ``x12_write``: the corrected 837 in the sender's own layout;
 - ``fhir_claim`` / ``fhir_write``: FHIR R4 Claim or Bundle in, Bundle of corrected
   Claims and OperationOutcomes out (validated with fhir.resources);
+- ``fhir_payer``: a Claim's ``insurer`` -> the payer profile listing its identifier;
 - ``bill_types``: which institutional bills the edits apply to;
 - ``model``: the encounters the readers produce and what goes out per claim.
 

@@ -9,10 +9,15 @@ HCPCS system (another system is reported, never guessed), ``modifier``, ``quanti
 ``servicedDate`` / ``servicedPeriod.start`` (else ``billablePeriod.start``) and
 ``locationCodeableConcept`` as the place of service. Places are FHIRPath expressions
 relative to the Claim: ``Claim.item[1].quantity``.
+
+The payer: ``Claim.insurer``'s identifiers select the payer profile that lists one in
+``fhir_payer_ids`` (``fhir_payer``, docs/payers.md); none selected leaves the claim's
+payer unsaid and its program ``program``; a selected profile sets the program.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +26,11 @@ from pydantic import ValidationError
 
 from fluorocode.adapters.claims.bill_types import classify
 from fluorocode.adapters.claims.errors import FhirMappingError
+from fluorocode.adapters.claims.fhir_payer import (
+    OrganizationIndex,
+    claim_payer,
+    organization_index,
+)
 from fluorocode.adapters.claims.model import ReadLine, SourceEncounter, group_lines
 from fluorocode.errors import FieldError
 
@@ -44,8 +54,17 @@ class FhirClaim:
     encounters: list[SourceEncounter] = field(default_factory=list)
 
 
-def read_fhir(doc: Any, name: str, program: str) -> list[FhirClaim]:
+def read_fhir(
+    doc: Any,
+    name: str,
+    program: str,
+    payer_ids: Mapping[tuple[str, str], str] | None = None,
+) -> list[FhirClaim]:
     """The Claims of a decoded FHIR document, each with its encounters.
+
+    ``program`` is the program of Claims whose insurer selects no payer profile;
+    ``payer_ids`` maps an insurer identifier (system, value) to its profile id
+    (``fhir_payer_ids``).
 
     Raises:
         FhirMappingError: the document is not a Claim or a Bundle (entries that are not
@@ -54,6 +73,7 @@ def read_fhir(doc: Any, name: str, program: str) -> list[FhirClaim]:
     if not isinstance(doc, dict):
         raise FhirMappingError(name, "$", "a FHIR resource must be a JSON object")
     kind = doc.get("resourceType")
+    organizations: OrganizationIndex = {}
     if kind == "Claim":
         found = [("Claim", doc)]
     elif kind == "Bundle":
@@ -68,6 +88,7 @@ def read_fhir(doc: Any, name: str, program: str) -> list[FhirClaim]:
         ]
         if not found:
             raise FhirMappingError(name, "Bundle.entry", "the Bundle holds no Claim")
+        organizations = organization_index(doc)
     else:
         raise FhirMappingError(
             name, "resourceType", f"{kind!r} is not a Claim or a Bundle of Claims"
@@ -75,7 +96,7 @@ def read_fhir(doc: Any, name: str, program: str) -> list[FhirClaim]:
     claims = []
     for ordinal, (path, resource) in enumerate(found):
         claim = FhirClaim(ordinal, path, resource)
-        claim.encounters = _encounters(claim, program)
+        claim.encounters = _encounters(claim, program, organizations, payer_ids or {})
         claims.append(claim)
     return claims
 
@@ -123,7 +144,12 @@ def _codes(concept: Any) -> list[tuple[str, str]]:
     ]
 
 
-def _encounters(claim: FhirClaim, program: str) -> list[SourceEncounter]:
+def _encounters(
+    claim: FhirClaim,
+    program: str,
+    organizations: OrganizationIndex,
+    payer_ids: Mapping[tuple[str, str], str],
+) -> list[SourceEncounter]:
     res = claim.resource
     errors = _validation_errors(res)
     idents = res.get("identifier") or [{}]
@@ -158,7 +184,14 @@ def _encounters(claim: FhirClaim, program: str) -> list[SourceEncounter]:
             line = _item(k, item, billable, default_pos, errors)
             if line is not None:
                 lines.append(line)
-    base = {"claim_type": claim_type or "professional", "program": program}
+    said: dict[str, str] = {"program": program}
+    payer = claim_payer(res, organizations, payer_ids)
+    if payer.error is not None:
+        errors.append(payer.error)
+    elif payer.payer is not None and payer.place is not None:
+        said = {"payer": payer.payer}  # the profile's program: a Claim names none
+        places["payer"] = payer.place
+    base = {"claim_type": claim_type or "professional", **said}
 
     def source(members: list[ReadLine]) -> dict[str, Any]:
         return {

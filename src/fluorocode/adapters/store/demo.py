@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import cache
-from importlib import resources
 
 from fluorocode.domain.codes import ModifierIndicator, MueAdjudication, Program
 from fluorocode.domain.edits import (
@@ -30,6 +29,8 @@ DEMO_FILE = "demo_edition.json"
 @cache
 def demo_edition() -> MemoryEdits:
     """The demo edition (built once per process)."""
+    from importlib import resources  # only without an imported edition (issue 11)
+
     raw = resources.files("fluorocode.data").joinpath(DEMO_FILE).read_bytes()
     doc = json.loads(raw)
     rows = [

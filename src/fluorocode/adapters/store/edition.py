@@ -5,8 +5,9 @@ are lazy, nothing is read until used). Once open, a ``CompiledEdition`` no longe
 its directory: if an import replaces or removes the edition meanwhile, whoever holds the
 object keeps a whole, consistent edition (the kernel keeps unlinked mapped files alive)
 and never mixes one import's manifest with another's arrays. Every lookup is a binary
-search (``numpy.searchsorted``) of a table's sorted 64-bit keys: a code's PTP rows as
-column 1 are one slice of them, its MUE, PFS or AOC rows another. What a lookup finds is
+search (``bisect`` over the mapped array: module ``arrays``, no numpy) of a table's
+sorted 64-bit keys: a code's PTP rows as column 1 are one slice of them, its MUE, PFS or
+AOC rows another. What a lookup finds is
 remembered (a code's PTP partners as a set of integers, a pair's rows, a code's rows), so
 later checks answer from memory; no whole-table structure is ever built (issue 11).
 """
@@ -14,14 +15,14 @@ later checks answer from memory; no whole-table structure is ever built (issue 1
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from fluorocode.adapters.store.arrays import as_numpy, read_column
 from fluorocode.adapters.store.layout import (
     CODES_FILE,
     MANIFEST,
@@ -50,7 +51,9 @@ from fluorocode.domain.edits import (
 )
 from fluorocode.errors import EditionError, StoreVersionError
 
-Array = np.ndarray[Any, Any]
+if TYPE_CHECKING:
+    import numpy as np
+
 _COLUMNS = {
     "ptp": ("key", "effective", "deletion", "indicator", "rationale", "pre_1996"),
     "mue": ("key", "value", "mai", "rationale"),
@@ -107,11 +110,11 @@ class CompiledEdition:
         self.path = path
         self._manifest = read_manifest(path)
         self._info = info_of(self._manifest)
-        self._tables: dict[Table, dict[str, Array]] = {}
+        self._tables: dict[Table, dict[str, memoryview]] = {}
         self._present = frozenset(Table(t) for t in self._info.tables)
         for table in sorted(self._present):
             self._table(table, kind_of(table))
-        self._codes: Array = np.load(path / CODES_FILE, mmap_mode="r").view(np.ndarray)
+        self._codes = read_column(path / CODES_FILE)
         # what lookups found, by table and code (PTP: by pair key)
         self._memo: dict[Table, dict[Any, Any]] = {t: {} for t in self._present}
         self._partner_memo: dict[Table, dict[str, frozenset[int]]] = {
@@ -144,8 +147,8 @@ class CompiledEdition:
             known = False
             if is_code(code):
                 key = code_key(code)
-                at = int(self._codes.searchsorted(key))
-                known = at < len(self._codes) and self._codes.item(at) == key
+                at = bisect_left(self._codes, key)
+                known = at < len(self._codes) and self._codes[at] == key
             _remember(self._known, code, known, _CODES)
         return known
 
@@ -156,15 +159,11 @@ class CompiledEdition:
         """
         return self._first.get(table) if table in self._present else None
 
-    def _table(self, table: Table, kind: str) -> dict[str, Array]:
+    def _table(self, table: Table, kind: str) -> dict[str, memoryview]:
         arrays = self._tables.get(table)
         if arrays is None:  # only while opening: __init__ maps every table
-            # a plain ndarray view of the map: numpy.memmap indexes through Python code
             arrays = {
-                c: np.load(self.path / array_file(table, c), mmap_mode="r").view(
-                    np.ndarray
-                )
-                for c in _COLUMNS[kind]
+                c: read_column(self.path / array_file(table, c)) for c in _COLUMNS[kind]
             }
             self._tables[table] = arrays
         return arrays
@@ -173,13 +172,14 @@ class CompiledEdition:
         labels: list[str] = self._manifest["labels"][table.value][column]
         return labels
 
-    def columns(self, table: Table) -> dict[str, Array]:
+    def columns(self, table: Table) -> dict[str, np.ndarray[Any, Any]]:
         """A held table's column arrays (read-only maps in key order), by column name.
 
-        For whole-table readers (``diff``); label columns hold indices into
-        :meth:`labels`.
+        For whole-table readers (``diff``), as numpy arrays over the same maps (numpy
+        is imported on this first call, never by a check); label columns hold indices
+        into :meth:`labels`.
         """
-        return self._tables[table]
+        return {c: as_numpy(v) for c, v in self._tables[table].items()}
 
     def labels(self, table: Table, column: str) -> list[str]:
         """The label list a held table's label column indexes (rationales, PFS)."""
@@ -200,13 +200,16 @@ class CompiledEdition:
         distinct = sorted(set(codes))
         if len(distinct) < 2:
             return []
-        keys = {code_key(c): c for c in distinct}
+        keys = {code_key(c): c for c in distinct}  # in the order of the sorted codes
         claim = set(keys)
         memo = self._memo[table]
+        known_partners = self._partner_memo[table]
         out: list[PtpEdit] = []
-        for a in distinct:
-            ka = code_key(a)
-            hits = claim & self._partners(table, a, ka)  # walks the smaller set
+        for ka, a in keys.items():
+            partners = known_partners.get(a)
+            if partners is None:
+                partners = self._partners(table, a, ka)
+            hits = claim & partners  # walks the smaller set
             for kb in sorted(hits) if hits else ():
                 pair = ka * CODE_SPACE + kb
                 rows = memo.get(pair)
@@ -227,9 +230,9 @@ class CompiledEdition:
         if found is None:
             keys = self._tables[table]["key"]
             base = key * CODE_SPACE
-            lo = int(keys.searchsorted(base))
-            hi = int(keys.searchsorted(base + CODE_SPACE))
-            found = frozenset((keys[lo:hi] - base).tolist()) - {key}
+            lo = bisect_left(keys, base)
+            hi = bisect_left(keys, base + CODE_SPACE, lo)
+            found = frozenset([k - base for k in keys[lo:hi].tolist()]) - {key}
             _remember(memo, code, found, _PARTNER_CODES)
         return found
 
@@ -251,20 +254,18 @@ class CompiledEdition:
         """One pair's rows (its history, adjacent in the sorted table)."""
         arrays = self._tables[table]
         key = arrays["key"]
-        start = int(key.searchsorted(pair))
-        end = int(key.searchsorted(pair, side="right"))
+        start = bisect_left(key, pair)
+        end = bisect_right(key, pair, start)
         rationales = self._labels(table, "rationale")
-        # scalar reads (``item``) beat any vectorised call for the one to three rows a
-        # pair has
         return tuple(
             PtpEdit(
                 column1,
                 column2,
-                int_date(arrays["effective"].item(row)),
-                optional_date(arrays["deletion"].item(row)),
-                _INDICATORS[arrays["indicator"].item(row)],
-                rationales[arrays["rationale"].item(row)],
-                arrays["pre_1996"].item(row),
+                int_date(arrays["effective"][row]),
+                optional_date(arrays["deletion"][row]),
+                _INDICATORS[arrays["indicator"][row]],
+                rationales[arrays["rationale"][row]],
+                bool(arrays["pre_1996"][row]),
             )
             for row in range(start, end)
         )
@@ -278,7 +279,8 @@ class CompiledEdition:
     def _span(self, table: Table, lo_key: int, hi_key: int) -> tuple[int, int]:
         """Where the rows with ``lo_key <= key < hi_key`` lie in the sorted table."""
         key = self._tables[table]["key"]
-        return int(key.searchsorted(lo_key)), int(key.searchsorted(hi_key))
+        lo = bisect_left(key, lo_key)
+        return lo, bisect_left(key, hi_key, lo)
 
     def mue(self, table: Table, code: str) -> MueEdit | None:
         if not self.has_table(table):
@@ -293,9 +295,9 @@ class CompiledEdition:
                 arrays = self._tables[table]
                 found = MueEdit(
                     code,
-                    arrays["value"].item(row),
-                    MueAdjudication(arrays["mai"].item(row)),
-                    self._labels(table, "rationale")[arrays["rationale"].item(row)],
+                    arrays["value"][row],
+                    MueAdjudication(arrays["mai"][row]),
+                    self._labels(table, "rationale")[arrays["rationale"][row]],
                 )
             _remember(memo, code, found, _CODES)
         return found
@@ -314,9 +316,9 @@ class CompiledEdition:
                 labels = self._manifest["labels"][Table.PFS.value]
                 found = PfsIndicators(
                     code,
-                    labels["status"][arrays["status"].item(row)],
-                    labels["pctc"][arrays["pctc"].item(row)],
-                    labels["global_days"][arrays["global_days"].item(row)],
+                    labels["status"][arrays["status"][row]],
+                    labels["pctc"][arrays["pctc"][row]],
+                    labels["global_days"][arrays["global_days"][row]],
                 )
             _remember(memo, code, found, _CODES)
         return found
@@ -333,10 +335,10 @@ class CompiledEdition:
             found = tuple(
                 AocEdit(
                     addon,
-                    key_code(arrays["key"].item(row) % CODE_SPACE),
-                    arrays["edit_type"].item(row),
-                    optional_date(arrays["effective"].item(row)),
-                    optional_date(arrays["deletion"].item(row)),
+                    key_code(arrays["key"][row] % CODE_SPACE),
+                    arrays["edit_type"][row],
+                    optional_date(arrays["effective"][row]),
+                    optional_date(arrays["deletion"][row]),
                 )
                 for row in range(lo, hi)
             )

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import threading
 import time
 import uuid
@@ -48,6 +47,13 @@ Paths = list[Path]  # ``list`` is shadowed by EditionRegistry.list inside the cl
 #: tick would otherwise look like none). Until then the directory is read again.
 _RACY_NS = 1_000_000_000
 _OPEN_ATTEMPTS = 4
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a directory and what it holds, ignoring errors (an import's leftovers)."""
+    import shutil  # imports and removals only: it loads bz2 and lzma (issue 11)
+
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def edition_name(program: Program, quarter: str) -> str:
@@ -206,7 +212,7 @@ class EditionRegistry:
             if p.is_symlink():
                 p.unlink(missing_ok=True)
             elif p.name.startswith((".staging-", ".trash-", ".v-")) and p.is_dir():
-                shutil.rmtree(p, ignore_errors=True)
+                _remove_tree(p)
 
     def leftovers(self) -> Paths:
         """Work directories no edition uses (what ``sweep`` would remove)."""
@@ -235,12 +241,12 @@ class EditionRegistry:
         with self.writing():
             present = final.is_symlink()
             if final.exists() and not present:
-                shutil.rmtree(staged, ignore_errors=True)
+                _remove_tree(staged)
                 raise EditionError(
                     f"{final} is not an edition link: move it away first"
                 )
             if present and not replace:
-                shutil.rmtree(staged, ignore_errors=True)
+                _remove_tree(staged)
                 raise EditionExistsError(
                     f"a {program.value} edition for {quarter} is already imported; "
                     "use --replace to replace it"
@@ -286,7 +292,7 @@ def _discard(path: Path, root: Path) -> None:
         os.rename(path, trash)
     except OSError:
         return
-    shutil.rmtree(trash, ignore_errors=True)
+    _remove_tree(trash)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -22,6 +22,10 @@ family of their program. A profile's departures, each a typed section with its
   as in ``rules/policy/fluoroscopy.toml``'s integral families) that the ``column2``
   codes are always bundled into, with an ``indicator`` 0 or 1 (PY01).
 
+A profile is selected by an encounter's ``payer``, by an 837's NM109 listed in
+``x12_payer_ids``, or by a FHIR Claim's insurer identifier listed in
+``fhir_payer_ids`` as ``system|value`` (FHIR's token form).
+
 Pure: parsing takes the text and a name for messages; reading files is the caller's
 (``adapters.payers``), except the packaged built-ins, read as the policy data is.
 """
@@ -33,7 +37,6 @@ import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from fluorocode.domain.codes import (
@@ -45,7 +48,7 @@ from fluorocode.domain.codes import (
     is_code,
 )
 from fluorocode.errors import PayerProfileError
-from fluorocode.rules.policy import CodeSet, fluoro_policy
+from fluorocode.rules.policy import CodeSet, fluoro_policy, packaged_text
 
 #: A profile id: also its file name (``<home>/payers/ID.toml``) and the encounter's
 #: ``payer`` value (``domain.encounter_schema.PAYER_PATTERN``).
@@ -104,6 +107,8 @@ class PayerProfile:
     base_program: Program
     file: str
     x12_payer_ids: tuple[str, ...] = ()
+    #: ``system|value`` identifiers of a FHIR Claim's ``insurer`` (FHIR token form)
+    fhir_payer_ids: tuple[str, ...] = ()
     description: str = ""
     bypass_modifiers: frozenset[str] = PTP_ASSOCIATED_MODIFIERS
     bypass_departure: Departure | None = None
@@ -137,6 +142,7 @@ class PayerProfile:
             "base_program": self.base_program.value,
             "file": self.file,
             "x12_payer_ids": list(self.x12_payer_ids),
+            "fhir_payer_ids": list(self.fhir_payer_ids),
             "departures": [d.to_dict() for d in self._departures],
         }
         if self.description:
@@ -183,6 +189,7 @@ _TOP_REQUIRED = {"format", "id", "name", "base_program"}
 _TOP_OPTIONAL = {
     "description",
     "x12_payer_ids",
+    "fhir_payer_ids",
     "ptp_bypass_modifiers",
     "global_billing_in_facility",
     "mue_basis",
@@ -254,6 +261,15 @@ def parse_profile(text: str, file: str) -> PayerProfile:
     for pid_x12 in payer_ids:
         if not 2 <= len(pid_x12) <= 80 or not pid_x12.isprintable():
             raise _fail(file, "x12_payer_ids", f"{pid_x12!r} is not an NM109 payer id")
+    fhir_ids = _strings(doc.get("fhir_payer_ids", []), file, "fhir_payer_ids")
+    for token in fhir_ids:
+        if fhir_identifier(token) is None:
+            raise _fail(
+                file,
+                "fhir_payer_ids",
+                f"{token!r} is not system|value (a FHIR identifier: the system's "
+                "URI, |, the value)",
+            )
     departures: list[Departure] = []
     fields: dict[str, Any] = {}
     if "ptp_bypass_modifiers" in doc:
@@ -277,6 +293,7 @@ def parse_profile(text: str, file: str) -> PayerProfile:
         base_program=base,
         file=file,
         x12_payer_ids=tuple(payer_ids),
+        fhir_payer_ids=tuple(fhir_ids),
         description=_text(doc["description"], file, "description")
         if "description" in doc
         else "",
@@ -284,6 +301,19 @@ def parse_profile(text: str, file: str) -> PayerProfile:
         _departures=tuple(departures),
         **fields,
     )
+
+
+def fhir_identifier(token: str) -> tuple[str, str] | None:
+    """``system|value`` as (system, value); None unless both are there, printable
+    and without blanks (the system an absolute URI: ``scheme:...``)."""
+    system, bar, value = token.partition("|")
+    if not bar or not system or not value or len(token) > 400:
+        return None
+    if not all(part.isprintable() and part.strip() == part for part in (system, value)):
+        return None
+    if any(c.isspace() for c in system) or ":" not in system.lstrip(":"):
+        return None
+    return system, value
 
 
 def _bypass(entry: Any, file: str) -> tuple[frozenset[str], Departure]:
@@ -421,8 +451,7 @@ def builtin_profiles() -> dict[str, PayerProfile]:
     out = {}
     for program, pid in BUILTIN.items():
         name = f"{pid}.toml"
-        text = resources.files(__name__).joinpath(name).read_text("utf-8")
-        profile = parse_profile(text, f"(built-in) {name}")
+        profile = parse_profile(packaged_text(__name__, name), f"(built-in) {name}")
         if profile.id != pid or profile.base_program is not program:
             raise _fail(profile.file, "id", f"the built-in {name} must be {pid!r}")
         out[pid] = profile

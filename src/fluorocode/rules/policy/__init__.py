@@ -6,11 +6,11 @@ letter), which is how CPT orders its sections.
 
 from __future__ import annotations
 
+import pkgutil
 import tomllib
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 
@@ -127,11 +127,23 @@ _TOP = {
 }
 
 
+def packaged_text(package: str, name: str) -> str:
+    """A data file packaged beside ``package``'s modules, as text.
+
+    Read through the package's loader (``pkgutil.get_data``: a directory or a zip), not
+    ``importlib.resources``, which would load ``zipfile``, ``tempfile`` and ``shutil``
+    into every ``fluorocode check`` (issue 11).
+    """
+    data = pkgutil.get_data(package, name)
+    if data is None:  # pragma: no cover - a loader that cannot read data files
+        raise OSError(f"{package}: cannot read the packaged file {name}")
+    return data.decode("utf-8")
+
+
 @cache
 def fluoro_policy() -> FluoroPolicy:
     """The packaged fluoroscopy policy data, validated strictly (unknown keys refused)."""
-    raw = resources.files(__name__).joinpath("fluoroscopy.toml").read_text("utf-8")
-    return parse_policy(tomllib.loads(raw))
+    return parse_policy(tomllib.loads(packaged_text(__name__, "fluoroscopy.toml")))
 
 
 def parse_policy(doc: dict[str, Any]) -> FluoroPolicy:

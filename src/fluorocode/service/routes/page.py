@@ -4,6 +4,10 @@ The page calls ``/v1/check`` from the browser with the API key the user pastes (
 in the tab's ``sessionStorage``, or handed over in the address's fragment,
 ``/#key=KEY``, which never reaches the server or its log).
 
+The form's payer choice lists ``/v1/payers``, read with the same key (none chosen:
+the program's built-in profile); a report's ``payer`` block is shown with each
+departure applied and its source.
+
 An encounter is entered with a form (``static/encounter-form.js``) or as JSON; every
 prompt kind of a report is answered with a form (``static/line-prompts.js`` for the
 line questions), and the answers are applied to the encounter and checked again.

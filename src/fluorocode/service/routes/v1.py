@@ -120,36 +120,51 @@ def _json(payload: Any) -> Response:
 async def check(
     request: Request,
     program: Annotated[
-        Literal["medicare", "medicaid"],
+        Literal["medicare", "medicaid"] | None,
         Query(
             description="Claims files only: the program of claims that do not name "
-            "one (X12 SBR09; FHIR claims never do). Encounters carry their own."
+            "one (X12 SBR09; FHIR claims never do); default: the `payer` profile's "
+            "program, else medicare. Encounters carry their own."
         ),
-    ] = "medicare",
+    ] = None,
+    payer: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="The payer profile (`GET /v1/payers`) of encounters and "
+            "claims that name none (an encounter's `payer`, an 837's NM1*PR, a FHIR "
+            "Claim's `insurer`: docs/payers.md), as `check --payer`; default: the "
+            "built-in profile of each one's program. An unknown one is a 422 naming "
+            "the known profiles.",
+        ),
+    ] = None,
 ) -> Response:
     """Check the encounters or claims (``api``), audit every report, then answer."""
     key = authorize(request, "check")
+    service = request.app.state.service
+    # the default payer and the claims' program, refused before the body is read
+    checker = service.checker.with_payer(payer)
+    claims_program = checker.claims_program(program)
     # what the body is and what to answer, before a byte of it is read
     fmt = media.body_format(request.headers.get("content-type"))
     offered = [media.JSON] if fmt == "json" else [media.JSON, CLAIMS_MEDIA_TYPES[fmt]]
     accept = media.negotiate(request.headers.get("accept"), offered)
     body = await request.body()
-    service = request.app.state.service
     # the CPU work (reading the body, the checks, writing the answer, the audit
     # records' hashes) runs in a worker thread: the event loop stays free for /healthz
     # and other requests
     if fmt == "json":
         work = await anyio.to_thread.run_sync(
-            check_body, service.checker, body, key.name, request.state.request_id
+            check_body, checker, body, key.name, request.state.request_id
         )
     else:
         work = await anyio.to_thread.run_sync(
             claims_body,
-            service.checker,
+            checker,
             body,
             fmt,
             accept,
-            program,
+            claims_program,
             key.name,
             request.state.request_id,
         )

@@ -2,7 +2,9 @@
 // Plain JavaScript, no build step; page.js creates it. Every choice, limit and form
 // is read from the encounter's JSON Schema (/v1/schema, rendered into the page):
 // places of service, claim types, programs, the line cap per claim type, the
-// modifiers per line, units, code lengths, dose units. None is written here.
+// modifiers per line, units, code lengths, dose units. None is written here. The
+// payer profiles are this service's own: page.js reads them from /v1/payers with the
+// page's key and hands them to ``setPayers``.
 "use strict";
 
 window.fluorocodeEncounterForm = function encounterForm({ schema, el, matches }) {
@@ -17,6 +19,8 @@ window.fluorocodeEncounterForm = function encounterForm({ schema, el, matches })
   // the encounter last shown: what the form does not show (the distinct-indication
   // answer, any other field) is kept as it was
   let base = {};
+  // payer profile id -> its base program (the program a chosen payer sets)
+  let payerPrograms = new Map();
 
   const copy = (obj) => JSON.parse(JSON.stringify(obj));
 
@@ -126,6 +130,7 @@ window.fluorocodeEncounterForm = function encounterForm({ schema, el, matches })
     put(obj, "place_of_service", $("f-pos").value);
     put(obj, "claim_type", $("f-claim-type").value);
     put(obj, "program", $("f-program").value);
+    put(obj, "payer", $("f-payer").value); // none: the program's built-in profile
     obj.billing = { ...(obj.billing || {}), global_billing: $("f-global").checked };
     obj.lines = [...body.rows].map((row) => {
       const [code, ...rest] = row.querySelectorAll("input");
@@ -191,6 +196,8 @@ window.fluorocodeEncounterForm = function encounterForm({ schema, el, matches })
     choose($("f-pos"), obj.place_of_service, "");
     choose($("f-claim-type"), obj.claim_type, P.claim_type.default);
     choose($("f-program"), obj.program, P.program.default);
+    choose($("f-payer"), obj.payer, "");
+    if (obj.program === undefined) syncProgram(); // the payer's program, as the engine
     $("f-global").checked = Boolean((obj.billing || {}).global_billing ?? P.billing.properties.global_billing.default);
     body.replaceChildren();
     const lines = Array.isArray(obj.lines) && obj.lines.length ? obj.lines : [null];
@@ -209,6 +216,29 @@ window.fluorocodeEncounterForm = function encounterForm({ schema, el, matches })
     $("f-doc").open = Object.keys(f).some((k) => k !== "distinct_indication");
     $("f-note").value = text(obj.note);
     mark([]);
+  }
+
+  // -- the payer profiles ------------------------------------------------------------
+
+  /** Offer ``profiles`` (GET /v1/payers), or none with ``why`` when there are none. */
+  function setPayers(profiles, why) {
+    const select = $("f-payer");
+    const chosen = select.value;
+    payerPrograms = new Map((profiles || []).map((p) => [p.id, p.base_program]));
+    select.replaceChildren(el("option", { value: "" }, "None: the program's built-in profile"),
+      ...(profiles || []).map((p) => el("option", { value: p.id },
+        `${p.name} (${p.id}, ${p.base_program} NCCI)`)));
+    choose(select, chosen, ""); // a payer the encounter names stays, even if unlisted
+    $("f-payer-help").textContent = why || (profiles && profiles.length
+      ? "A payer's profile says where it departs from NCCI; choosing one sets the " +
+        "program to the profile's."
+      : "This service has no payer profiles.");
+  }
+
+  // a payer is checked on its own NCCI edition family: the program follows it
+  function syncProgram() {
+    const program = payerPrograms.get($("f-payer").value);
+    if (program) choose($("f-program"), program);
   }
 
   // -- errors next to their fields ---------------------------------------------------
@@ -258,8 +288,10 @@ window.fluorocodeEncounterForm = function encounterForm({ schema, el, matches })
   if (P.note.maxLength) $("f-note").maxLength = P.note.maxLength;
   $("f-mod-head").textContent = `Modifiers (up to ${MAX_MODS})`;
   $("f-claim-type").addEventListener("change", syncCap);
+  $("f-payer").addEventListener("change", syncProgram);
+  setPayers(null, "Paste the API key to list this service's payer profiles.");
   $("add-line").addEventListener("click", () => addRow(null).querySelector("input.code").focus());
   fill({});
 
-  return { read, fill, misfit, mark, labelOf };
+  return { read, fill, misfit, mark, labelOf, setPayers };
 };

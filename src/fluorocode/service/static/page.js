@@ -1,6 +1,7 @@
 // The provider's prompt page: enter an encounter (a form, or JSON), check it, answer
 // the prompts, take the claim. Plain JavaScript, no build step: encounter-form.js and
-// line-prompts.js are loaded first. Talks only to this origin's /v1/check.
+// line-prompts.js are loaded first. Talks only to this origin's /v1/check, and
+// /v1/payers for the payer profiles the form offers.
 "use strict";
 
 (() => {
@@ -26,6 +27,7 @@
   let form = null; // the encounter form (encounter-form.js), made at the start
   let linePrompts = null; // the line questions' forms (line-prompts.js)
   let view = "form"; // the tab the encounter is entered in: "form" or "json"
+  let payersKey = null; // the key the payer profiles were listed with
 
   const ACTION_WORDS = {
     keep: "Submit as it came in",
@@ -89,6 +91,33 @@
       window.history.replaceState(null, "", window.location.pathname + window.location.search);
     }
     $("api-key").value = sessionStorage.getItem(KEY_STORE) || "";
+    loadPayers();
+  }
+
+  /** The payer profiles this key may use, into the form's payer choice. */
+  async function loadPayers() {
+    const key = $("api-key").value.trim();
+    if (key === payersKey) return;
+    payersKey = key;
+    if (!key) {
+      form.setPayers(null, "Paste the API key to list this service's payer profiles.");
+      return;
+    }
+    let why;
+    try {
+      const res = await fetch("/v1/payers", { headers: { Authorization: "Bearer " + key } });
+      if (key !== $("api-key").value.trim()) return; // another key since: its own call
+      if (res.ok) {
+        form.setPayers(await res.json());
+        return;
+      }
+      const body = await res.json().catch(() => null);
+      why = "The payer profiles could not be listed: " + ((body && body.message) || "HTTP " + res.status);
+    } catch (err) {
+      why = "The payer profiles could not be listed: " + err.message;
+    }
+    payersKey = null; // try again with the next change
+    form.setPayers(null, why);
   }
 
   $("api-key").addEventListener("input", () => {
@@ -97,9 +126,11 @@
     else sessionStorage.removeItem(KEY_STORE);
     setError("api-key", "");
   });
+  $("api-key").addEventListener("change", loadPayers);
   $("forget-key").addEventListener("click", () => {
     sessionStorage.removeItem(KEY_STORE);
     $("api-key").value = "";
+    loadPayers();
     $("api-key").focus();
     announce("The key is forgotten.");
   });
@@ -376,6 +407,7 @@
         (ed.version ? ", " + ed.version : "") + ")"
       : "Edition: none";
     $("demo-warning").hidden = !(ed && ed.demo);
+    renderPayer(report.payer);
 
     const errs = $("rejected-errors");
     errs.replaceChildren(...(report.errors || []).map((e) =>
@@ -416,6 +448,21 @@
     const held = report.lines.filter((l) => l.action === "hold").length;
     announce($("status").textContent + (held ? " " + held + " line(s) on hold." : ""));
     $("result-h").focus();
+  }
+
+  /** The report's payer block: the profile, and each departure applied with its source. */
+  function renderPayer(payer) {
+    $("payer").hidden = !payer;
+    if (!payer) return;
+    const applied = payer.departures || [];
+    $("payer-name").textContent = "Payer: " + payer.name + " (" + payer.id + "), on " +
+      payer.base_program + " NCCI. " + (applied.length
+        ? "Where it departs from NCCI on this encounter:"
+        : "None of its departures from NCCI changed a decision on this encounter.");
+    $("payer-departures").replaceChildren(...applied.map((d) =>
+      el("li", {}, el("code", {}, d.id), " (rule " + d.rule + ")",
+        el("span", { class: "citation" }, " Source: " + d.source))));
+    $("payer-departures").hidden = applied.length === 0;
   }
 
   // -- the questions -------------------------------------------------------------
@@ -652,6 +699,7 @@
       encounter_id: report.encounter_id,
       status: report.status,
       edition: report.edition,
+      ...(report.payer ? { payer: report.payer } : {}),
       lines: claimLines(),
     };
     const blob = new Blob([JSON.stringify(body, null, 2) + "\n"], { type: "application/json" });
