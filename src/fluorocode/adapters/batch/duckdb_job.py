@@ -2,15 +2,16 @@
 
 One pass reads every input into a typed ``lines`` table (spilling to ``DIR/.tmp``
 within ``memory_limit``); the edition's tables are read in place from their Parquet
-copies; ``_sql.SLOW_KEYS`` finds, set-wise, the encounters any rule could speak to.
-The others -- most of a real batch -- are written straight from SQL as ``clean``
-(every line ``keep``, no finding): ``_sql``'s docstring proves that equals ``check``.
-The rest stream out ordered by encounter, in Arrow batches, to the caller, which checks
-each with the rule engine (``api.run_batch``, in worker processes): nothing is ever
-loaded whole into Python.
+copies; ``_sql`` routes every encounter, set-wise. Most of a real batch is written
+straight from SQL: as ``clean`` (every line ``keep``, no finding) when no rule could
+speak to it, and with NC01's findings (``ptp_sql``) when only PTP edits do --
+``_sql``'s docstring proves both equal ``check``. The rest stream out ordered by
+encounter, in Arrow batches, to the caller, which checks each with the rule engine
+(``api.run_batch``, in worker processes): nothing is ever loaded whole into Python.
 
 Why the engine and not SQL for those: equality with ``check`` comes first, and the
-engine *is* ``check``; each rule in SQL would be a second implementation to keep equal.
+engine *is* ``check``; SQL decides only the classes whose equality is proven (and
+renders the rule's own templates, never a copy of its wording).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from fluorocode.adapters.batch import _sql, summary
+from fluorocode.adapters.batch import _sql, ptp_sql, summary
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
 from fluorocode.adapters.batch.inputs import (
@@ -33,7 +34,7 @@ from fluorocode.adapters.batch.inputs import (
     kind_of,
     x12_to_parquet,
 )
-from fluorocode.adapters.batch.rows import LINE_SCHEMA
+from fluorocode.adapters.batch.rows import FINDING_SCHEMA, LINE_SCHEMA
 from fluorocode.domain.codes import FACILITY_POS, NON_FACILITY_POS, ClaimType
 from fluorocode.domain.edits import Table
 from fluorocode.domain.encounter_schema import MAX_ID_LENGTH, MAX_LINES, MAX_UNITS
@@ -84,6 +85,7 @@ class DuckDbJob:
         if threads:
             self.db.execute(f"SET threads = {int(threads)}")
         self.counts: dict[str, int] = {}
+        self._ptp_rows = ("", "")  # (lines, findings) statements, set by ``prepare``
 
     # -- reading -------------------------------------------------------------------
 
@@ -195,15 +197,28 @@ class DuckDbJob:
         self.db.execute("ALTER TABLE lines RENAME COLUMN units_n TO units")
         self._editions()
         self.say("finding the encounters the rules speak to")
-        self.db.execute(f"CREATE TABLE slow AS {_sql.SLOW_KEYS}")
-        self.say("writing the clean encounters")
-        self._write_clean()
+        self.db.execute(f"CREATE TABLE codes_of AS {_sql.ENCOUNTER_CODES}")
+        self.db.execute(f"CREATE TABLE claim_edits AS {_sql.CLAIM_EDITS}")
+        chosen, accepted = ptp_sql.programs()
+        self.db.execute(f"CREATE TABLE routes AS {_sql.routes(ptp_sql.quoted(chosen))}")
+        self.say("deciding the encounters only PTP edits speak to")
+        self._prepare_ptp(accepted)
         (total,) = self.db.execute("SELECT count(*) FROM lines").fetchone() or (0,)
         (encounters,) = self.db.execute(
             "SELECT count(DISTINCT ekey) FROM lines"
         ).fetchone() or (0,)
-        (slow,) = self.db.execute("SELECT count(*) FROM slow").fetchone() or (0,)
-        self.counts = {"lines": total, "encounters": encounters, "engine": slow}
+        routed = dict(
+            self.db.execute(
+                "SELECT route, count(*) FROM routes GROUP BY route"
+            ).fetchall()
+        )
+        slow, ptp = routed.get("engine", 0), routed.get("ptp", 0)
+        self.counts = {
+            "lines": total,
+            "encounters": encounters,
+            "engine": slow,
+            "ptp": ptp,
+        }
         return self.counts
 
     def _editions(self) -> None:
@@ -227,7 +242,8 @@ class DuckDbJob:
             p = self.editions.parquet(edition, ptp_t)
             ptp.append(
                 f"SELECT {edition} AS edition, '{ptp_t.value}' AS tbl, column1, column2, "
-                f"effective, deletion FROM read_parquet('{p}') WHERE indicator <> 9"
+                "effective, deletion, indicator, rationale "
+                f"FROM read_parquet('{p}') WHERE indicator <> 9"
             )
             m = self.editions.parquet(edition, mue_t)
             mue.append(
@@ -248,7 +264,7 @@ class DuckDbJob:
             codes.append(f"SELECT * FROM codes_{edition}")
         empty = {
             "ptp": "SELECT 0 AS edition, '' AS tbl, '' AS column1, '' AS column2, "
-            "0 AS effective, 0 AS deletion",
+            "0 AS effective, 0 AS deletion, 0 AS indicator, '' AS rationale",
             "mue": "SELECT 0 AS edition, '' AS tbl, '' AS code, 0 AS value",
             "aoc": "SELECT 0 AS edition, '' AS addon, '' AS primary_code, "
             "0 AS effective, 0 AS deletion",
@@ -258,14 +274,12 @@ class DuckDbJob:
             body = " UNION ALL ".join(parts) if parts else empty[name] + " WHERE false"
             self.db.execute(f"CREATE VIEW {name} AS {body}")
 
-    def _write_clean(self) -> None:
+    def _clean_lines(self) -> str:
+        """The ``lines`` rows of the clean encounters (written by ``finish``)."""
         quarters = {i: e.info.quarter for i, e in enumerate(self.editions.editions)}
         cases = " ".join(f"WHEN {i} THEN '{q}'" for i, q in quarters.items())
         quarter = f"CASE k.edition {cases} END" if cases else "NULL"
-        target = self.tmp / "clean-lines.parquet"
-        self.db.execute(
-            f"""
-            COPY (
+        return f"""
               SELECT l.claim_id, l.date_of_service, l.provider, l.place_of_service,
                      l.line_no AS line,
                      l.code, l.modifiers AS submitted_modifiers, 'keep' AS action,
@@ -273,13 +287,30 @@ class DuckDbJob:
                      []::VARCHAR[] AS rules, []::VARCHAR[] AS prompts,
                      'clean' AS status, {quarter} AS edition
               FROM lines l
-              LEFT JOIN slow s ON s.ekey = l.ekey
+              LEFT JOIN routes s ON s.ekey = l.ekey
               JOIN keys k ON k.program = l.program_n AND k.claim_type = l.claim_type_n
                          AND k.dos = l.dos
-              WHERE s.ekey IS NULL
-            ) TO '{target}' (FORMAT parquet, COMPRESSION zstd)
-            """
+              WHERE s.ekey IS NULL"""
+
+    def _prepare_ptp(self, accepted: frozenset[str]) -> None:
+        """The outcomes of the ``ptp`` encounters (``ptp_sql``), and the statements of
+        their rows, which ``finish`` writes with the rest."""
+        self.db.execute(f"CREATE TABLE ptp_facts AS {_sql.PTP_FACTS}")
+        self.db.execute(
+            f"CREATE TABLE ptp_outcomes AS {ptp_sql.outcomes_sql(accepted)}"
         )
+        used = self.db.execute("SELECT DISTINCT edition, tbl FROM ptp_facts").fetchall()
+        rationales = [
+            r
+            for (r,) in self.db.execute(
+                "SELECT DISTINCT rationale FROM ptp_facts"
+            ).fetchall()
+        ]
+        quarters = {i: e.info.quarter for i, e in enumerate(self.editions.editions)}
+        findings = ptp_sql.findings_sql(
+            _sql.DUCKDB, self.editions.editions, used, rationales
+        )
+        self._ptp_rows = (ptp_sql.lines_sql(_sql.DUCKDB, quarters), findings)
 
     # -- the engine's share --------------------------------------------------------
 
@@ -291,7 +322,8 @@ class DuckDbJob:
         reader = (
             self.db.cursor()
             .sql(
-                f"""SELECT {cols} FROM lines l JOIN slow s ON s.ekey = l.ekey
+                f"""SELECT {cols} FROM lines l
+                JOIN routes s ON s.ekey = l.ekey AND s.route = 'engine'
                 ORDER BY l.ekey, l.line_no"""
             )
             .to_arrow_reader(batch_rows)
@@ -308,17 +340,25 @@ class DuckDbJob:
         yield from group(rows())
 
     def finish(self, engine_lines: Path, engine_findings: Path, csv: bool) -> None:
-        """Merge the clean lines and the engine's into ``lines.parquet``; CSV copies."""
-        clean = self.tmp / "clean-lines.parquet"
+        """Write ``lines.parquet`` and ``findings.parquet``: the rows decided in SQL,
+        computed as they are written, and the engine's; CSV copies."""
+        self.say("writing the results")
+        ptp_lines, ptp_findings = self._ptp_rows
         names = ", ".join(LINE_SCHEMA.names)
         lines = self.out / "lines.parquet"
         self.db.execute(
-            f"""COPY (SELECT {names} FROM read_parquet('{clean}')
+            f"""COPY (SELECT {names} FROM ({self._clean_lines()})
+                      UNION ALL SELECT {names} FROM ({ptp_lines})
                       UNION ALL SELECT {names} FROM read_parquet('{engine_lines}'))
                 TO '{lines}' (FORMAT parquet, COMPRESSION zstd)"""
         )
         findings = self.out / "findings.parquet"
-        shutil.move(engine_findings, findings)
+        names = ", ".join(FINDING_SCHEMA.names)
+        self.db.execute(
+            f"""COPY (SELECT {names} FROM ({ptp_findings})
+                      UNION ALL SELECT {names} FROM read_parquet('{engine_findings}'))
+                TO '{findings}' (FORMAT parquet, COMPRESSION zstd)"""
+        )
         if csv:
             for path in (lines, findings):
                 self.db.execute(

@@ -33,7 +33,7 @@ per input error, rule ``input.invalid``, status ``rejected``): ``claim_id``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,9 +210,6 @@ class RowBuffer:
         quarter: str | None,
     ) -> None:
         out = self._finding_rows
-        edit = evidence.get("edit") if isinstance(evidence.get("edit"), dict) else {}
-        mue = evidence.get("mue") if isinstance(evidence.get("mue"), dict) else {}
-        edition = evidence.get("edition")
         values = {
             "claim_id": key.claim_id,
             "date_of_service": key.date_of_service,
@@ -223,22 +220,37 @@ class RowBuffer:
             "lines": lines,
             "message": message,
             "citation": citation,
-            "evidence": encode(dict(evidence)).decode(),
-            "edit_column_1": edit.get("column_1"),
-            "edit_column_2": edit.get("column_2"),
-            "edit_effective": edit.get("effective"),
-            "edit_deletion": edit.get("deletion"),
-            "edit_modifier_indicator": edit.get("modifier_indicator"),
-            "edit_rationale": edit.get("rationale"),
-            "mue_code": mue.get("code"),
-            "mue_value": mue.get("mue_value"),
-            "mue_mai": mue.get("mai"),
-            "edition_quarter": (
-                edition.get("quarter") if isinstance(edition, dict) else quarter
-            ),
+            **evidence_columns(evidence, quarter),
         }
         for name, value in values.items():
             out[name].append(value)
+
+
+def evidence_columns(
+    evidence: Mapping[str, Any], quarter: str | None
+) -> dict[str, Any]:
+    """A finding's ``evidence`` column (its JSON) and the columns flattened from it;
+    ``quarter``: the report's, for evidence that names no edition."""
+    edit = evidence.get("edit")
+    edit = edit if isinstance(edit, dict) else {}
+    mue = evidence.get("mue")
+    mue = mue if isinstance(mue, dict) else {}
+    edition = evidence.get("edition")
+    return {
+        "evidence": encode(dict(evidence)).decode(),
+        "edit_column_1": edit.get("column_1"),
+        "edit_column_2": edit.get("column_2"),
+        "edit_effective": edit.get("effective"),
+        "edit_deletion": edit.get("deletion"),
+        "edit_modifier_indicator": edit.get("modifier_indicator"),
+        "edit_rationale": edit.get("rationale"),
+        "mue_code": mue.get("code"),
+        "mue_value": mue.get("mue_value"),
+        "mue_mai": mue.get("mai"),
+        "edition_quarter": (
+            edition.get("quarter") if isinstance(edition, dict) else quarter
+        ),
+    }
 
 
 class ResultWriter:

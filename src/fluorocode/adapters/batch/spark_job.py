@@ -2,11 +2,11 @@
 
 Inputs are read with Spark (CSV, Parquet; JSON lines become Parquet first), the
 editions' Parquet copies are read in place (on a cluster, ``FLUOROCODE_HOME`` must be
-on storage every executor reaches), and ``_sql.SLOW_KEYS`` -- the very statement DuckDB
-runs -- finds the encounters the rules speak to. The clean ones are written by the
-executors; the rest come to the driver partition by partition (``toLocalIterator``)
-and go through the rule engine there, as with DuckDB. Outputs are Spark Parquet
-directories (``lines.parquet/``, ``findings.parquet/``) on any path Spark can write.
+on storage every executor reaches), and ``_sql`` -- the very statements DuckDB runs --
+routes the encounters. The clean ones, and those only PTP edits speak to (``ptp_sql``),
+are written by the executors; the rest come to the driver partition by partition
+(``toLocalIterator``) and go through the rule engine there, as with DuckDB. Outputs are
+Spark Parquet directories (``lines.parquet/``, ``findings.parquet/``) on any path Spark can write.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from fluorocode.adapters.batch import _sql, summary
+from fluorocode.adapters.batch import _sql, ptp_sql, summary
 from fluorocode.adapters.batch.duckdb_job import special_codes
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
@@ -117,6 +117,12 @@ class SparkJob:
         """``df`` as the temporary view ``name`` (dropped again by ``close``)."""
         df.createOrReplaceTempView(name)
         self._views.append(name)
+
+    def _checkpoint(self, sql: str, name: str) -> None:
+        """The result of ``sql`` as the view ``name``, computed now and cut from its
+        lineage: the statements build on each other, and a plan that repeats every
+        step before it grows until the analyzer runs out of memory."""
+        self._view(self.spark.sql(sql).localCheckpoint(eager=True), name)
 
     def _persist(self, df: Any) -> Any:
         self._cached.append(df.persist())
@@ -223,8 +229,10 @@ class SparkJob:
         self._view(lines, "lines")
         self._editions()
         self.say("finding the encounters the rules speak to")
-        slow = self._persist(self.spark.sql(_sql.SLOW_KEYS))
-        self._view(slow, "slow")
+        self._checkpoint(_sql.ENCOUNTER_CODES, "codes_of")
+        self._checkpoint(_sql.CLAIM_EDITS, "claim_edits")
+        chosen, accepted = ptp_sql.programs()
+        self._checkpoint(_sql.routes(ptp_sql.quoted(chosen)), "routes")
         self.say("writing the clean encounters")
         quarters = {i: e.info.quarter for i, e in enumerate(self.editions.editions)}
         cases = " ".join(f"WHEN {i} THEN '{q}'" for i, q in quarters.items())
@@ -237,17 +245,47 @@ class SparkJob:
                        CAST(array() AS ARRAY<STRING>) AS prompts, 'clean' AS status,
                        {quarter} AS edition
                 FROM lines l
-                LEFT JOIN slow s ON s.ekey = l.ekey
+                LEFT JOIN routes s ON s.ekey = l.ekey
                 JOIN keys k ON k.program = l.program_n AND k.claim_type = l.claim_type_n
                            AND k.dos = l.dos
                 WHERE s.ekey IS NULL"""
         )
-        ((total, encounters, engine),) = self.spark.sql(
+        self.say("writing the encounters only PTP edits speak to")
+        self._ptp(accepted, quarters)
+        ((total, encounters, engine, ptp),) = self.spark.sql(
             """SELECT count(*), count(DISTINCT ekey),
-                      (SELECT count(*) FROM slow) FROM lines"""
+                      (SELECT count(*) FROM routes WHERE route = 'engine'),
+                      (SELECT count(*) FROM routes WHERE route = 'ptp')
+               FROM lines"""
         ).collect()
-        self.counts = {"lines": total, "encounters": encounters, "engine": engine}
+        self.counts = {
+            "lines": total,
+            "encounters": encounters,
+            "engine": engine,
+            "ptp": ptp,
+        }
         return self.counts
+
+    def _ptp(self, accepted: frozenset[str], quarters: dict[int, str]) -> None:
+        """The lines and findings of the ``ptp`` encounters (``ptp_sql``)."""
+        self._checkpoint(_sql.PTP_FACTS, "ptp_facts")
+        self._checkpoint(ptp_sql.outcomes_sql(accepted), "ptp_outcomes")
+        used = [
+            (r[0], r[1])
+            for r in self.spark.sql(
+                "SELECT DISTINCT edition, tbl FROM ptp_facts"
+            ).collect()
+        ]
+        rationales = [
+            r[0]
+            for r in self.spark.sql(
+                "SELECT DISTINCT rationale FROM ptp_facts"
+            ).collect()
+        ]
+        self.ptp_findings = self.spark.sql(
+            ptp_sql.findings_sql(_sql.SPARK, self.editions.editions, used, rationales)
+        )
+        self.ptp_lines = self.spark.sql(ptp_sql.lines_sql(_sql.SPARK, quarters))
 
     def _editions(self) -> None:
         from pyspark.sql.types import (
@@ -295,7 +333,8 @@ class SparkJob:
             self._table(edition, ptp_t, ("column1", "column2"), batch, name)
             ptp.append(
                 f"SELECT {edition} AS edition, '{ptp_t.value}' AS tbl, column1, column2, "
-                f"effective, deletion FROM {name} WHERE indicator <> 9"
+                f"effective, deletion, indicator, rationale FROM {name} "
+                "WHERE indicator <> 9"
             )
             name = f"mue_{edition}_{mue_t.value}"
             self._table(edition, mue_t, ("code",), batch, name)
@@ -320,7 +359,7 @@ class SparkJob:
             codes.append(f"SELECT * FROM codes_{edition}")
         empty = {
             "ptp": "SELECT 0 AS edition, '' AS tbl, '' AS column1, '' AS column2, "
-            "0 AS effective, 0 AS deletion",
+            "0 AS effective, 0 AS deletion, 0 AS indicator, '' AS rationale",
             "mue": "SELECT 0 AS edition, '' AS tbl, '' AS code, 0 AS value",
             "aoc": "SELECT 0 AS edition, '' AS addon, '' AS primary_code, "
             "0 AS effective, 0 AS deletion",
@@ -354,7 +393,8 @@ class SparkJob:
         # whole encounters per partition, each in line order: all ``group`` needs,
         # without a global sort's sampling pass
         df = self.spark.sql(
-            f"""SELECT {cols} FROM lines l JOIN slow s ON s.ekey = l.ekey
+            f"""SELECT {cols} FROM lines l
+                JOIN routes s ON s.ekey = l.ekey AND s.route = 'engine'
                 DISTRIBUTE BY l.ekey SORT BY l.ekey, l.line_no"""
         )
         yield from group(
@@ -367,10 +407,16 @@ class SparkJob:
         engine = self.spark.createDataFrame(
             _tuples(pq.read_table(engine_lines)), schema=_spark_schema(LINE_SCHEMA)
         )
-        lines = self.clean.select(*LINE_SCHEMA.names).unionByName(engine)
-        findings = self.spark.createDataFrame(
-            _tuples(pq.read_table(engine_findings)),
-            schema=_spark_schema(FINDING_SCHEMA),
+        lines = (
+            self.clean.select(*LINE_SCHEMA.names)
+            .unionByName(self.ptp_lines)
+            .unionByName(engine)
+        )
+        findings = self.ptp_findings.unionByName(
+            self.spark.createDataFrame(
+                _tuples(pq.read_table(engine_findings)),
+                schema=_spark_schema(FINDING_SCHEMA),
+            )
         )
         lines.write.mode("overwrite").parquet(str(self.out / "lines.parquet"))
         findings.write.mode("overwrite").parquet(str(self.out / "findings.parquet"))

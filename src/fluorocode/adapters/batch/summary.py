@@ -37,6 +37,8 @@ def summarise(
         "encounters_checked_by_rules": counts.get("engine", 0),
         "encounters_decided_in_sql": counts.get("encounters", 0)
         - counts.get("engine", 0),
+        # of those, the ones with PTP edits, decided with NC01's findings (ptp_sql)
+        "encounters_with_edits_decided_in_sql": counts.get("ptp", 0),
         "encounters_by_status": {s: n for s, n in query(ENCOUNTERS)},
         "lines_by_action": {a: n for a, n in query(ACTIONS)},
         "findings_by_rule": [
