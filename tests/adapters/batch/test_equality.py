@@ -65,9 +65,9 @@ def test_worker_processes_give_the_same_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``workers=2``: chunks checked in spawned processes, written in order."""
-    import fluorocode.api
+    import fluorocode.api.batch
 
-    monkeypatch.setattr(fluorocode.api, "_BATCH_CHUNK", 60)
+    monkeypatch.setattr(fluorocode.api.batch, "_BATCH_CHUNK", 60)
     objs = list(claimgen.encounters(pools, 400, seed=12))
     src = tmp_path / "claims.csv"
     claimgen.write_csv(objs, src)
