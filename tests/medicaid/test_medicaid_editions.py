@@ -166,7 +166,7 @@ def test_an_aoc_file_in_a_medicaid_import_is_refused_naming_it(
 def test_medicare_pfs_given_with_medicaid_files_is_said_in_every_report(
     medicaid_zips: list[Path], shared_data: Path, tmp_path: Path
 ) -> None:
-    from tests.adapters.cms.test_pfs_file import NAME, _csv, _table_rows
+    from adapters.cms.test_pfs_file import NAME, _csv, _table_rows
 
     pfs = tmp_path / NAME
     pfs.write_bytes(_csv(_table_rows(shared_data / "ncci-2024q3")))
