@@ -200,7 +200,7 @@ def test_rejected_and_claims_records_are_not_replayable(home: Path) -> None:
     checker = Checker(home)
     report = checker.check(CHANGED["mue"]).to_dict()
     writer = AuditWriter(audit_log(home))
-    try:  # as the service records a claims file's reports: no encounter to keep
+    try:  # as the service recorded a claims file's reports before it kept them
         writer.write(audit_records([{}], [report], "scribe", "claims"))
     finally:
         writer.close()

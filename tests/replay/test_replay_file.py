@@ -270,7 +270,7 @@ def _exit_of(
     return info.value.code, capsys.readouterr().err
 
 
-def test_cli_unknown_edition_unreadable_file_and_claims(
+def test_cli_unknown_edition_unreadable_file_and_837(
     home: Path, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     saved = _lines(tmp_path / "s.jsonl", ALL)
@@ -285,6 +285,7 @@ def test_cli_unknown_edition_unreadable_file_and_claims(
     empty.write_bytes(b"")
     code, err = _exit_of(capsys, home, "--edition", "medicare/2024Q4", str(empty))
     assert code == 2 and "empty input" in err
+    # a claims file is read as check reads it: a 4010 837 is refused, the file named
     x12 = str(shared_data / "x12" / "pyx12" / "simple_837p.txt")
     code, err = _exit_of(capsys, home, "--edition", "medicare/2024Q4", x12)
-    assert code == 2 and "claims file" in err
+    assert code == 2 and "simple_837p.txt" in err and "version 4010" in err

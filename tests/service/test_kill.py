@@ -152,6 +152,15 @@ def _workers(supervisor: int, count: int, seconds: float = 60) -> list[int]:
         time.sleep(0.1)
 
 
+def _listening(log: Path, count: int, seconds: float = 60) -> None:
+    """Wait until ``count`` workers have finished start-up: uvicorn opens a worker's
+    socket only then, so a worker still warming up cannot take over for a killed one."""
+    deadline = time.monotonic() + seconds
+    while log.read_text().count("Application startup complete.") < count:
+        assert time.monotonic() < deadline, "the workers did not finish starting"
+        time.sleep(0.05)
+
+
 def _reap(pids: list[int]) -> None:
     """Leave nothing running, whatever a test did or failed to do."""
     for pid in pids:
@@ -189,6 +198,7 @@ def test_a_dead_worker_is_replaced_and_the_port_keeps_answering(
         supervisor = served.process.pid
         try:
             workers = _workers(supervisor, 2)
+            _listening(served.log, 2)
             os.kill(workers[0], signal.SIGKILL)
             # SO_REUSEPORT: a SYN the kernel hands the dying worker's socket while it
             # closes is refused; once it is closed, every new connection finds the other

@@ -34,7 +34,8 @@ def run_batch(
     memory_limit: str = "2GB",
     threads: int | None = None,
     spark_master: str | None = None,
-    program: str = "medicare",
+    program: str | None = None,
+    payer: str | None = None,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
     tick: Callable[[int, int], None] | None = None,
@@ -44,31 +45,100 @@ def run_batch(
     The engine (``adapters/batch``) decides in SQL every encounter no rule speaks to
     and streams the rest, in encounter order, through :meth:`Checker.check`: for every
     encounter the result equals ``check``'s report. ``tick(done, total)`` follows the
-    encounters the rules check (for a progress bar). 837 files are read with
-    ``adapters.claims.reader`` (``program``: for claims whose SBR09 names none), and
-    their encounters checked as :func:`check_claims` checks them. ``workers``
-    processes run the rules (default: one per core; 1, or a batch the rules see less
-    than 2,000 encounters of, checks in this process).
+    encounters the rules check (for a progress bar). 837 and FHIR files are read as
+    :func:`check_claims` reads them (``program``: for claims that name none, else the
+    ``payer`` profile's, else ``medicare``), each claim's provider with it
+    (``adapters.claims.reader``), and their encounters checked as it checks them.
+    ``payer``: the payer profile of encounters and claims that name none, as
+    ``check --payer``. ``workers`` processes run the rules (default: one per core; 1,
+    or a batch the rules see less than 2,000 encounters of, checks in this process).
 
     Returns:
         The summary (also written to ``OUTPUT/summary.json``).
+
+    Raises:
+        ClaimInputError: ``payer`` is unknown, or ``program`` contradicts it (before
+            any input is read).
+        X12ParseError, FhirMappingError: a claims file cannot be read as a whole.
     """
+    import shutil
+    import tempfile
+    import time
+
+    from fluorocode.adapters.batch.inputs import ClaimsContext, claims_to_parquet
+
+    started = time.perf_counter()
+    checker = Checker(home, max_lines, payer=payer)
+    program = checker.claims_program(program)
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    claims_dir = Path(tempfile.mkdtemp(prefix=".batch-claims-", dir=out))
+    try:
+        context = ClaimsContext(
+            program,
+            checker.payers.by_x12_id,
+            checker.payers.by_fhir_id,
+            checker.payer_programs,
+            payer,
+        )
+        paths = claims_to_parquet([Path(p) for p in inputs], claims_dir, context)
+        summary = _run_job(
+            checker,
+            paths,
+            out,
+            engine,
+            csv,
+            memory_limit,
+            threads,
+            spark_master,
+            program,
+            workers,
+            progress,
+            tick,
+            started,
+        )
+    finally:
+        shutil.rmtree(claims_dir, ignore_errors=True)
+    (out / "summary.json").write_bytes(encode_pretty(summary))
+    return summary
+
+
+def _run_job(
+    checker: Checker,
+    paths: list[Path],
+    out: Path,
+    engine: str,
+    csv: bool,
+    memory_limit: str,
+    threads: int | None,
+    spark_master: str | None,
+    program: str,
+    workers: int | None,
+    progress: Callable[[str], None] | None,
+    tick: Callable[[int, int], None] | None,
+    started: float,
+) -> dict[str, Any]:
+    """One job over the claim-line inputs: SQL, then the engine's share; the summary."""
     import time
 
     from fluorocode.adapters.batch.editions import EditionMap
     from fluorocode.adapters.batch.rows import ResultWriter
 
-    started = time.perf_counter()
-    checker = Checker(home, max_lines)
-    out = Path(output)
-    paths = [Path(p) for p in inputs]
+    payer = checker.default_payer
     editions = EditionMap(checker.registry)
     job: Any
     if engine == "spark":
         from fluorocode.adapters.batch.spark_job import SparkJob
 
         job = SparkJob(
-            paths, out, editions, checker.max_lines, spark_master, progress, program
+            paths,
+            out,
+            editions,
+            checker.max_lines,
+            spark_master,
+            progress,
+            program,
+            payer,
         )
     elif engine == "duckdb":
         from fluorocode.adapters.batch.duckdb_job import DuckDbJob
@@ -82,6 +152,7 @@ def run_batch(
             threads,
             progress,
             program,
+            payer,
         )
     else:
         raise ValueError(f"unknown batch engine {engine!r}: one of {BATCH_ENGINES}")
@@ -102,10 +173,11 @@ def run_batch(
                 tick(done, total)
         writer.close()
         job.finish(job.tmp / "engine-lines.parquet", job.tmp / "engine-f.parquet", csv)
+        # the engine's statuses, encounter by encounter (adapters.batch.summary)
+        counts.update({f"status:{s}": n for s, n in writer.counts.items()})
         summary: dict[str, Any] = job.summarise(counts, time.perf_counter() - started)
     finally:
         job.close()
-    (out / "summary.json").write_bytes(encode_pretty(summary))
     return summary
 
 
@@ -148,7 +220,7 @@ def _check_pending(
         for chunk in chunks:
             yield _check_chunk(chunk, checker)
         return
-    where = (str(checker.home), checker.max_lines)
+    where = (str(checker.home), checker.max_lines, checker.default_payer)
     import collections
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -168,18 +240,19 @@ def _check_pending(
 
 
 @functools.cache
-def _worker_checker(home: str, max_lines: int | None) -> Checker:
+def _worker_checker(home: str, max_lines: int | None, payer: str | None) -> Checker:
     """A batch worker process's one ``Checker`` (its editions loaded once)."""
-    return Checker(home, max_lines)
+    return Checker(home, max_lines, payer=payer)
 
 
 def _check_chunk(
     chunk: Sequence[Any],
     checker: Checker | None = None,
-    where: tuple[str, int | None] | None = None,
+    where: tuple[str, int | None, str | None] | None = None,
 ) -> tuple[int, Any, Any, dict[str, int]]:
     """Check encounters (``adapters.batch.encounters.Pending``) into output rows,
-    with ``checker`` or, in a worker process, the one for ``where`` (home, cap)."""
+    with ``checker`` or, in a worker process, the one for ``where`` (home, cap,
+    default payer)."""
     from fluorocode.adapters.batch.rows import RowBuffer
 
     if checker is None:

@@ -18,6 +18,8 @@ from fluorocode.adapters.claims.model import (
     place_of,
 )
 from fluorocode.api.checker import Checker
+from fluorocode.api.notes import read_encounter_note
+from fluorocode.domain.claim import Encounter
 from fluorocode.domain.encounter_input import parse_encounter
 from fluorocode.domain.findings import (
     Action,
@@ -54,10 +56,13 @@ class ClaimCheck:
     ``to_dict()`` is the contract's report plus a ``source`` block: the format, the
     claim id, the segments (X12) or items (FHIR) of its lines and, when a corrected
     file is written, whether the claim is in it (``written``) and why not.
+    ``checked`` is the encounter as the rules saw it, whose facts the audit trail keeps
+    for a replay (None: rejected, or not subject to the edits: no edition checked it).
     """
 
     report: Report
     source: Mapping[str, Any]
+    checked: Encounter | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = self.report.to_dict()
@@ -67,12 +72,14 @@ class ClaimCheck:
 
 @dataclass(frozen=True, slots=True)
 class ClaimsAnswer:
-    """What ``check_claims_body`` answers: the body, its media type, the reports."""
+    """What ``check_claims_body`` answers: the body, its media type, the reports and,
+    report by report, the encounter the rules saw (``ClaimCheck.checked``)."""
 
     media_type: str
     body: bytes
     reports: list[dict[str, Any]]
     rejected: bool
+    checked: tuple[Encounter | None, ...] = ()
 
 
 def claims_format(head: bytes) -> str:
@@ -126,28 +133,91 @@ def check_claims(
     """
     checker = checker or Checker()
     program = checker.claims_program(program)
+    buffered, fmt = _buffered(stream, name, input_format)
+    if fmt == "x12":
+        yield from _check_x12(buffered, name, checker, program, output)
+    else:
+        yield from check_fhir_document(
+            _fhir_json(buffered, name),
+            name,
+            checker=checker,
+            program=program,
+            output=output,
+        )
+
+
+def claims_encounters(
+    stream: BinaryIO,
+    name: str,
+    *,
+    checker: Checker | None = None,
+    input_format: str | None = None,
+    program: str | None = None,
+) -> Iterator[SourceEncounter]:
+    """Every encounter of an X12 837 or FHIR file, in file order, unchecked.
+
+    The same readers, payer profiles and ``program`` as :func:`check_claims`, so
+    ``check_source`` then checks each exactly as ``check`` does (``fluorocode
+    replay``). X12 is read one transaction set at a time.
+
+    Raises:
+        as :func:`check_claims`.
+    """
+    checker = checker or Checker()
+    program = checker.claims_program(program)
+    buffered, fmt = _buffered(stream, name, input_format)
+    if fmt == "x12":
+        from fluorocode.adapters.claims.reader import x12_encounters
+
+        yield from x12_encounters(buffered, name, program, checker.payers.by_x12_id)
+    else:
+        yield from fhir_document_encounters(
+            _fhir_json(buffered, name), name, checker=checker, program=program
+        )
+
+
+def fhir_document_encounters(
+    doc: Any, name: str, *, checker: Checker | None = None, program: str | None = None
+) -> Iterator[SourceEncounter]:
+    """Every encounter of a decoded FHIR ``Claim`` or ``Bundle``, unchecked (as
+    :func:`claims_encounters`)."""
+    checker = checker or Checker()
+    program = checker.claims_program(program)
+    from fluorocode.adapters.claims.fhir_claim import read_fhir  # pydantic
+
+    for claim in read_fhir(doc, name, program, checker.payers.by_fhir_id):
+        yield from claim.encounters
+
+
+def _buffered(
+    stream: BinaryIO, name: str, input_format: str | None
+) -> tuple[BinaryIO, str]:
+    """The stream, peekable, and its claims format (``x12`` or ``fhir``).
+
+    Raises:
+        ClaimsFormatError: the content is neither.
+    """
     buffered = (
         stream
         if isinstance(stream, io.BufferedReader)
         else io.BufferedReader(_RawStream(stream))
     )
     fmt = input_format or claims_format(buffered.peek(4096)[:4096])
-    if fmt == "x12":
-        yield from _check_x12(buffered, name, checker, program, output)
-    elif fmt == "fhir":
-        try:
-            doc = json_decode(buffered.read())
-        except JsonDocumentError as exc:
-            raise FhirMappingError(
-                name, f"line {exc.line}, column {exc.column}", exc.reason
-            ) from None
-        yield from check_fhir_document(
-            doc, name, checker=checker, program=program, output=output
-        )
-    else:
+    if fmt not in ("x12", "fhir"):
         raise ClaimsFormatError(
             f"{name}: not an X12 837 or FHIR document (format {fmt!r})"
         )
+    return buffered, fmt
+
+
+def _fhir_json(stream: BinaryIO, name: str) -> Any:
+    """A FHIR file decoded whole, or where it is not JSON."""
+    try:
+        return json_decode(stream.read())
+    except JsonDocumentError as exc:
+        raise FhirMappingError(
+            name, f"line {exc.line}, column {exc.column}", exc.reason
+        ) from None
 
 
 def check_fhir_document(
@@ -174,13 +244,14 @@ def check_fhir_document(
     )
 
     for claim in read_fhir(doc, name, program, checker.payers.by_fhir_id):
-        pairs = [(enc, check_source(checker, enc)) for enc in claim.encounters]
+        traced = [check_source_traced(checker, enc) for enc in claim.encounters]
+        pairs = [(e, r) for e, (r, _) in zip(claim.encounters, traced, strict=True)]
         outcome = claim_outcome(claim.ordinal, claim.encounters[0].claim_id, pairs)
         if output is not None:
             if outcome.written:
                 entries.append(corrected_claim(claim, outcome))
             entries.append(operation_outcome(pairs, outcome))
-        checks += _claim_checks(pairs, outcome, output is not None)
+        checks += _claim_checks(pairs, traced, outcome, output is not None)
     if output is not None:
         output.write(encode_pretty(bundle(entries)).decode("utf-8") + "\n")
     return checks
@@ -201,7 +272,8 @@ def check_claims_body(
     ``application/json`` (the default, also for ``*/*``) answers the JSON array of
     reports; ``application/edi-x12`` the corrected 837 (X12 in only);
     ``application/fhir+json`` the Bundle of corrected Claims and OperationOutcomes
-    (FHIR in only). The reports are in ``reports`` whatever the body.
+    (FHIR in only). The reports are in ``reports`` whatever the body, and the
+    encounters the rules saw in ``checked`` (for the audit trail's replay block).
 
     Raises:
         ClaimsFormatError: an answer format the input cannot give (406 / 415).
@@ -232,7 +304,8 @@ def check_claims_body(
         data = out.getvalue().encode("utf-8")
     else:
         data = encode_pretty(reports)
-    return ClaimsAnswer(CLAIMS_MEDIA_TYPES[wanted], data, reports, rejected)
+    checked = tuple(c.checked for c in checks)
+    return ClaimsAnswer(CLAIMS_MEDIA_TYPES[wanted], data, reports, rejected, checked)
 
 
 class _RawStream(io.RawIOBase):
@@ -283,10 +356,11 @@ def _check_x12(
         outcomes: dict[int, ClaimOutcome] = {}
         checks: list[ClaimCheck] = []
         for claim in claims:
-            pairs = [(enc, check_source(checker, enc)) for enc in claim.encounters]
+            traced = [check_source_traced(checker, enc) for enc in claim.encounters]
+            pairs = [(e, r) for e, (r, _) in zip(claim.encounters, traced, strict=True)]
             outcome = claim_outcome(claim.ordinal, claim.encounters[0].claim_id, pairs)
             outcomes[claim.ordinal] = outcome
-            checks += _claim_checks(pairs, outcome, output is not None)
+            checks += _claim_checks(pairs, traced, outcome, output is not None)
         if writer is not None:
             writer.transaction(item, claims, outcomes)
         yield from checks
@@ -296,22 +370,32 @@ def _check_x12(
 
 def _claim_checks(
     pairs: Sequence[tuple[SourceEncounter, Report]],
+    traced: Sequence[tuple[Report, Encounter | None]],
     outcome: ClaimOutcome,
     writing: bool,
 ) -> list[ClaimCheck]:
     out = []
-    for enc, report in pairs:
+    for (enc, report), (_, checked) in zip(pairs, traced, strict=True):
         source = dict(enc.source)
         if writing:
             source["written"] = outcome.written
             if outcome.why_not:
                 source["not_written_because"] = outcome.why_not
-        out.append(ClaimCheck(report, source))
+        out.append(ClaimCheck(report, source, checked))
     return out
 
 
 def check_source(checker: Checker, enc: SourceEncounter) -> Report:
     """Validate and check one encounter read from a claim, naming source places."""
+    return check_source_traced(checker, enc)[0]
+
+
+def check_source_traced(
+    checker: Checker, enc: SourceEncounter
+) -> tuple[Report, Encounter | None]:
+    """``check_source``, and the encounter as the rules saw it (as
+    ``Checker.check_traced``); None when no edition checked it: rejected, or not
+    subject to the edits (an inpatient bill, no line to check)."""
     enc_id = enc.encounter.get("id")
     errors: list[FieldError] = list(enc.errors)
     encounter = None
@@ -325,7 +409,7 @@ def check_source(checker: Checker, enc: SourceEncounter) -> Report:
         except ClaimInputError as exc:
             errors += [place_of(e, enc.places) for e in exc.errors]
     if errors:
-        return Report(enc_id, ReportStatus.REJECTED, None, errors=tuple(errors))
+        return Report(enc_id, ReportStatus.REJECTED, None, errors=tuple(errors)), None
     if encounter is None or enc.not_subject is not None:
         lines = tuple(
             LineResult(i, ln.code, ln.modifiers, ln.units, Action.KEEP)
@@ -339,8 +423,9 @@ def check_source(checker: Checker, enc: SourceEncounter) -> Report:
             {},
             _NOT_SUBJECT_CITATION,
         )
-        return Report(enc_id, ReportStatus.NO_DATA, None, lines, (finding,))
-    return checker.check_encounter(encounter)
+        return Report(enc_id, ReportStatus.NO_DATA, None, lines, (finding,)), None
+    encounter = read_encounter_note(encounter)  # a claim has none: as check_traced
+    return checker.check_encounter(encounter), encounter
 
 
 # -- batch (issue 10) ------------------------------------------------------------------

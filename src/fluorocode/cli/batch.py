@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 
-from fluorocode.api import BATCH_ENGINES, run_batch
+from fluorocode.api import BATCH_ENGINES, Checker, run_batch
 from fluorocode.cli._options import home_option
+from fluorocode.errors import ClaimInputError
 
 
 @click.command("batch")
@@ -47,9 +48,17 @@ from fluorocode.cli._options import home_option
 @click.option(
     "--program",
     type=click.Choice(["medicare", "medicaid"]),
-    default="medicare",
-    show_default=True,
-    help="Program of 837 claims that do not name one (SBR09 MB/MA/MC).",
+    default=None,
+    help="Program of claims that do not name one (X12 SBR09 MB/MA/MC; FHIR Claims) "
+    "[default: the --payer profile's program, else medicare].",
+)
+@click.option(
+    "--payer",
+    default=None,
+    metavar="NAME",
+    help="Payer profile of encounters and claims that name none (a payer column, an "
+    "837's NM1*PR or a FHIR Claim's insurer may name one: docs/payers.md); default: "
+    "the built-in profile of each one's program.",
 )
 @click.option(
     "--workers",
@@ -68,22 +77,31 @@ def batch_command(
     memory_limit: str,
     threads: int | None,
     master: str | None,
-    program: str,
+    program: str | None,
+    payer: str | None,
     workers: int | None,
     quiet: bool,
     home: str | None,
 ) -> None:
-    """Check claim-line CSV / Parquet files, JSON lines of encounters or 837s, set-wise.
+    """Check claim-line CSV / Parquet files, JSON lines of encounters, 837s or FHIR
+    Claims, set-wise.
 
     INPUT files hold the columns claim_id, line, date_of_service, place_of_service,
-    claim_type, program, provider, code, modifiers (up to 4, joined by ':'), units;
-    an encounter is claim id + date of service + provider. X12 837P/837I files give
-    one encounter per claim and date of service (provider empty, lines numbered by
-    LX). For each encounter the result equals `fluorocode check`'s report. Prints the
-    summary (JSON).
+    claim_type, program, provider, code, modifiers (up to 4, joined by ':'), units
+    and optionally payer (a payer profile id); an encounter is claim id + date of
+    service + provider. X12 837P/837I files and FHIR R4 Claims or Bundles give one
+    encounter per claim and date of service (provider: the rendering, else billing
+    NPI; FHIR Claim.provider; lines numbered by LX / item sequence). For each
+    encounter the result equals `fluorocode check`'s report. Prints the summary
+    (JSON).
 
     Example: fluorocode batch claims-2024-*.csv --output audit/ --csv
     """
+    try:  # before any input is read, as check --payer
+        Checker(home, payer=payer).claims_program(program)
+    except ClaimInputError as exc:
+        (error,) = exc.errors
+        raise click.BadParameter(error.message, param_hint=f"--{error.field}") from None
     state: dict[str, Any] = {}
 
     def say(message: str) -> None:
@@ -113,6 +131,7 @@ def batch_command(
         threads=threads,
         spark_master=master,
         program=program,
+        payer=payer,
         workers=workers,
         progress=say,
         tick=tick,

@@ -1,24 +1,30 @@
 """``fluorocode replay``: which saved encounters change verdict under another edition.
 
 docs/replay.md. The logic is ``fluorocode.api.replay`` (``adapters/replay``); this
-module reads the input, prints the results and the summary, and reports progress on
-standard error.
+module reads the input (contract encounters, or a claims file with the readers
+``check`` uses), prints the results and the summary, and reports progress on standard
+error.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import click
 
-from fluorocode.adapters.replay.run import BadItem, Replayed
+from fluorocode.adapters.replay.run import BadItem, Replayed, ReplayRun
 from fluorocode.api import Checker, claims_format, replay
-from fluorocode.cli._input import BadLine, open_input, read_documents
+from fluorocode.api.claims import claims_encounters, fhir_document_encounters
+from fluorocode.cli._input import BadLine, Shape, open_input, read_documents
 from fluorocode.cli._options import format_option, home_option
+from fluorocode.errors import ClaimInputError
 from fluorocode.jsoncodec import encode, encode_pretty
+
+_NOTHING = object()
 
 
 @click.command("replay")
@@ -42,6 +48,13 @@ from fluorocode.jsoncodec import encode, encode_pretty
     "2026-07-01).",
 )
 @click.option("--key", "key_name", default=None, help="With --audit: only this key's.")
+@click.option(
+    "--program",
+    type=click.Choice(["medicare", "medicaid"]),
+    default=None,
+    help="With a claims FILE: the program of claims that do not name one, as for "
+    "check [default: medicare].",
+)
 @format_option(
     "json",
     "jsonl",
@@ -58,6 +71,7 @@ def replay_command(
     use_audit: bool,
     since: str | None,
     key_name: str | None,
+    program: str | None,
     fmt: str,
     quiet: bool,
     home: str | None,
@@ -65,12 +79,13 @@ def replay_command(
     """Re-check saved encounters against another edition; list those that change.
 
     FILE holds contract encounters as `check` reads them (one object, a JSON array or
-    JSON lines; - for stdin); with --audit the audit trail's records are replayed
-    instead. "Before" is the check under the edition the date of service selects (for
-    a record: what it recorded); "after" the check under --edition. Each changed
-    encounter is printed with before and after and the edit rows that made the
-    difference; then the summary. Exit status 0 when it ran, 2 for a usage error, an
-    unknown edition or an unreadable file.
+    JSON lines; - for stdin) or is a claims file (X12 837, FHIR Claim or Bundle: one
+    encounter per claim and date of service, named by claim id and date); with --audit
+    the audit trail's records are replayed instead. "Before" is the check under the
+    edition the date of service selects (for a record: what it recorded); "after" the
+    check under --edition. Each changed encounter is printed with before and after and
+    the edit rows that made the difference; then the summary. Exit status 0 when it
+    ran, 2 for a usage error, an unknown edition or an unreadable file.
 
     Example: fluorocode replay --edition medicare/2024Q4 encounters.jsonl
     """
@@ -78,6 +93,8 @@ def replay_command(
         raise click.UsageError("give FILE or --audit (one of them)")
     if not use_audit and (since is not None or key_name is not None):
         raise click.UsageError("--since and --key go with --audit")
+    if use_audit and program is not None:
+        raise click.UsageError("--program goes with a claims FILE")
     started = time.monotonic()
 
     def progress(message: str) -> None:
@@ -95,7 +112,7 @@ def replay_command(
         )
     else:
         assert file is not None
-        run = replay(edition, _encounters(file), checker=checker, progress=say)
+        run = _replay_file(edition, file, checker, program, say)
     out = sys.stdout
     # unchanged encounters are counted, not listed
     listed = (item for item in run if item.kind != "unchanged")
@@ -115,18 +132,43 @@ def replay_command(
     out.flush()
 
 
-def _encounters(path: str) -> Iterator[Any]:
-    """The documents of FILE; a claims file is refused (docs/replay.md)."""
+def _replay_file(
+    edition: str,
+    path: str,
+    checker: Checker,
+    given_program: str | None,
+    say: Callable[[str], None] | None,
+) -> ReplayRun:
+    """Replay FILE: its contract encounters, or its claims read as ``check`` reads a
+    claims file (X12 when it starts with ISA, FHIR when it is a resource)."""
+    try:
+        program = checker.claims_program(given_program)
+    except ClaimInputError as exc:
+        (error,) = exc.errors
+        raise click.BadParameter(error.message, param_hint=f"--{error.field}") from None
     stream = open_input(path)
     if path != "-":
         click.get_current_context().call_on_close(stream.close)
     kind = claims_format(stream.peek(4096)[:4096])
     if kind != "json":
-        raise click.UsageError(
-            f"{path} is an {kind.upper()} claims file: replay reads contract "
-            "encounters (JSON, JSON lines) or the audit trail"
+        claims = claims_encounters(
+            stream, path, checker=checker, input_format=kind, program=program
         )
-    _, docs = read_documents(stream, path)
+        return replay(edition, claims=claims, checker=checker, progress=say)
+    shape, docs = read_documents(stream, path)
+    first = next(docs, _NOTHING)
+    if shape is Shape.OBJECT and isinstance(first, dict) and "resourceType" in first:
+        # a FHIR resource whose resourceType is not among its first bytes
+        claims = fhir_document_encounters(first, path, checker=checker, program=program)
+        return replay(edition, claims=claims, checker=checker, progress=say)
+    if given_program is not None:
+        raise click.UsageError("--program goes with a claims FILE (X12, FHIR)")
+    rest = docs if first is _NOTHING else itertools.chain([first], docs)
+    return replay(edition, _encounters(rest), checker=checker, progress=say)
+
+
+def _encounters(docs: Iterator[Any]) -> Iterator[Any]:
+    """The documents of a JSON FILE, a line that is not JSON as a ``BadItem``."""
     for doc in docs:
         yield (
             BadItem(f"line {doc.line}", doc.message)
@@ -141,11 +183,13 @@ def _json(value: Any) -> str:
 
 def _print_table(items: Iterator[Replayed], out: TextIO) -> None:
     for item in items:
-        where = (
-            f"record {item.where['record']}"
-            if "record" in item.where
-            else f"position {item.where['position']}"
-        )
+        if "record" in item.where:
+            where = f"record {item.where['record']}"
+        elif "claim" in item.where:
+            date = item.where["date_of_service"]
+            where = f"claim {item.where['claim']}" + (f", {date}" if date else "")
+        else:
+            where = f"position {item.where['position']}"
         head = f"Encounter {item.encounter_id} ({where})"
         if item.reason is not None:
             out.write(f"{head}: not replayable: {item.reason}\n\n")

@@ -6,13 +6,14 @@ Documentation fields use ``None`` for "not documented", which is never the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 
 from fluorocode.domain.codes import ClaimType, Program
+from fluorocode.domain.values import value_type
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class ClaimLine:
     """One claim line: a code, up to four modifiers, units."""
 
@@ -21,7 +22,7 @@ class ClaimLine:
     units: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Dose:
     """A documented dose value exactly as given, with its normalised magnitude."""
 
@@ -30,7 +31,7 @@ class Dose:
     normalised: float  # mGy for air kerma, Gy·cm² for dose-area product
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class DistinctIndication:
     """The provider's answer to "did this fluoroscopy have its own indication?".
 
@@ -42,7 +43,7 @@ class DistinctIndication:
     basis: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class FluoroDocumentation:
     """What the provider documented about the fluoroscopy; None = not documented."""
 
@@ -59,7 +60,7 @@ class FluoroDocumentation:
         return self.air_kerma is not None or self.dose_area_product is not None
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Encounter:
     """One encounter to check: what was billed, where, when, and what was documented."""
 
@@ -80,7 +81,7 @@ class Encounter:
         return tuple(line.code for line in self.lines)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class NoteSpan:
     """Where in the note a documented fact was read (character offsets)."""
 
@@ -98,7 +99,7 @@ class NoteSpan:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class NoteReading:
     """What the clinical note says about fluoroscopy, in domain terms.
 

@@ -7,10 +7,11 @@ A report is ``clean`` only when every line is ``keep`` and no finding is ``fail`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
+from fluorocode.domain.values import value_type
 from fluorocode.errors import FieldError
 
 
@@ -32,10 +33,16 @@ class Action(StrEnum):
     @property
     def rank(self) -> int:
         """Precedence: remove > hold > modify > keep."""
-        return _ACTION_RANK[self._value_]
+        return ACTION_RANK[self]
 
 
-_ACTION_RANK = {"keep": 0, "modify": 1, "hold": 2, "remove": 3}
+#: ``Action.rank`` as a table, for the engine's per-line merging (a lookup, not a call)
+ACTION_RANK: dict[Action, int] = {
+    Action.KEEP: 0,
+    Action.MODIFY: 1,
+    Action.HOLD: 2,
+    Action.REMOVE: 3,
+}
 
 
 class ReportStatus(StrEnum):
@@ -56,7 +63,7 @@ class PromptKind(StrEnum):
     CHOOSE_MODIFIERS = "choose_modifiers"  # more than four modifiers on a line (CL02)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Finding:
     """One rule's verdict on one or more lines, with the evidence it rests on."""
 
@@ -78,7 +85,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Prompt:
     """A structured question the provider must answer before the line can go out."""
 
@@ -101,7 +108,7 @@ class Prompt:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class LineResult:
     """A claim line as it should go out, with its action."""
 
@@ -125,7 +132,7 @@ class LineResult:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Suggestion:
     """A line the caller may add (never added silently), and why."""
 
@@ -143,7 +150,7 @@ class Suggestion:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Report:
     """The answer for one encounter (contract.md, "Output: one report")."""
 
@@ -187,14 +194,15 @@ def report_status(
     actions = {line.action for line in lines}
     if Action.HOLD in actions:
         return ReportStatus.NEEDS_PROVIDER_INPUT
-    if any(f.status is Status.NO_DATA for f in findings):
+    statuses = {f.status for f in findings}  # one pass, however many findings
+    if Status.NO_DATA in statuses:
         return ReportStatus.NO_DATA
-    if any(f.status is Status.ERROR for f in findings):
+    if Status.ERROR in statuses:
         # a rule that could not run leaves the claim unverified: a person must look
         return ReportStatus.NEEDS_PROVIDER_INPUT
-    if actions & {Action.MODIFY, Action.REMOVE}:
+    if Action.MODIFY in actions or Action.REMOVE in actions:
         return ReportStatus.CORRECTED
-    if any(f.status is Status.FAIL for f in findings):
+    if Status.FAIL in statuses:
         # a failing finding with no action to take still needs a person's eyes
         return ReportStatus.NEEDS_PROVIDER_INPUT
     return ReportStatus.CLEAN

@@ -7,7 +7,7 @@ dozen rows, so rules can be tested without files.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -83,6 +83,9 @@ class MemoryEdits:
 
     def aoc_for_addon(self, addon: str) -> list[AocEdit]:
         return list(self._addons.get(addon, ()))
+
+    def aoc_with_primaries(self, addon: str, codes: Collection[str]) -> list[AocEdit]:
+        return [a for a in self._addons.get(addon, ()) if a.primary in codes]
 
     def pfs(self, code: str) -> PfsIndicators | None:
         return (self.pfs_rows or {}).get(code)

@@ -11,11 +11,10 @@ decision names the payer's departure (``rules.payers``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fluorocode.domain.claim import DistinctIndication
 from fluorocode.domain.codes import BASIS_MODIFIER
 from fluorocode.domain.findings import Action, Prompt, PromptKind, Status
+from fluorocode.domain.values import value_type
 from fluorocode.rules._modifiers import bypass_modifiers
 from fluorocode.rules.base import LineState, Outcome
 from fluorocode.rules.payers import PayerProfile
@@ -29,13 +28,18 @@ QUESTION = (
 BASES = tuple(BASIS_MODIFIER)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Decision:
     status: Status
     action: Action
     modifier: str | None  # the X modifier to append, if any
     answer: str  # "not asked", "confirmed", "denied"
     departure: str | None = None  # the payer departure that shaped it, if any
+
+
+# the two decisions that depend on nothing but the answer, made once
+_NOT_ASKED = Decision(Status.FAIL, Action.HOLD, None, "not asked")
+_DENIED = Decision(Status.FAIL, Action.REMOVE, None, "denied")
 
 
 def decide(
@@ -46,9 +50,9 @@ def decide(
 ) -> Decision:
     """What the provider's answer means for the 76000 line beside ``partner``."""
     if answer.confirmed is None:
-        return Decision(Status.FAIL, Action.HOLD, None, "not asked")
+        return _NOT_ASKED
     if answer.confirmed is False:
-        return Decision(Status.FAIL, Action.REMOVE, None, "denied")
+        return _DENIED
     assert answer.basis is not None  # input validation requires a basis with confirmed
     departure = payer.bypass_departure if payer is not None else None
     if departure is None:

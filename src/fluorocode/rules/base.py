@@ -8,7 +8,7 @@ them (``tests/test_docs.py`` keeps it current).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Any, ClassVar, Protocol
 
@@ -16,6 +16,7 @@ from fluorocode.domain.claim import Encounter
 from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditLookup, PtpEdit, Table
 from fluorocode.domain.findings import (
+    ACTION_RANK,
     Action,
     Finding,
     LineResult,
@@ -23,8 +24,13 @@ from fluorocode.domain.findings import (
     PromptKind,
     Suggestion,
 )
+from fluorocode.domain.values import value_type
 from fluorocode.rules.payers import PayerProfile, baseline
 from fluorocode.rules.policy import fluoro_policy
+
+#: Members asked of every line, as module constants: on Python 3.11 an enum member
+#: looked up on its class costs ~100 ns (``EnumType.__getattr__``), a constant ~5.
+_KEEP, _REMOVE = Action.KEEP, Action.REMOVE
 
 #: The fluoroscopy code this project guards (design.md, decision table).
 FLUORO = "76000"
@@ -51,7 +57,7 @@ def fluoro_family() -> frozenset[str]:
 LineState = LineResult
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class RuleContext:
     """Everything a rule may read. ``ptp_in_force`` holds the PTP rows in force on the
     date of service among the claim's codes and 76000 (so the note rule can ask what
@@ -87,7 +93,7 @@ class RuleContext:
         live: tuple[LineState, ...] | None = self._views.get("live")
         if live is None:
             live = self._views["live"] = tuple(
-                line for line in self.lines if line.action is not Action.REMOVE
+                [line for line in self.lines if line.action is not _REMOVE]
             )
         return live
 
@@ -132,32 +138,52 @@ def claim_edits(
 ) -> tuple[PtpEdit, ...]:
     """The rows of ``in_force`` whose two codes are both on ``lines``."""
     codes = {line.code for line in lines}
-    return tuple(e for e in in_force if e.column1 in codes and e.column2 in codes)
+    return tuple([e for e in in_force if e.column1 in codes and e.column2 in codes])
 
 
-@dataclass(slots=True)
 class Outcome:
-    """What one rule decided; the engine merges outcomes with action precedence."""
+    """What one rule decided; the engine merges outcomes with action precedence.
 
-    findings: list[Finding] = field(default_factory=list)
-    actions: dict[int, Action] = field(default_factory=dict)
-    add_modifiers: dict[int, list[str]] = field(default_factory=dict)
-    drop_modifiers: dict[int, list[str]] = field(default_factory=dict)
-    units: dict[int, int] = field(default_factory=dict)
-    prompts: list[Prompt] = field(default_factory=list)
-    suggestions: list[Suggestion] = field(default_factory=list)
-    #: ids of the payer departures that changed a decision (``rules.payers``)
-    departures: set[str] = field(default_factory=set)
-    _asked: set[tuple[PromptKind, int]] = field(
-        default_factory=set, init=False, repr=False, compare=False
+    A rule fills in what it decided; every field starts empty. A plain class, not a
+    dataclass: each rule of each check makes one, and most leave it empty (issue 11).
+    """
+
+    __slots__ = (
+        "findings",
+        "actions",
+        "add_modifiers",
+        "drop_modifiers",
+        "units",
+        "prompts",
+        "suggestions",
+        "departures",
+        "_asked",
     )
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.actions: dict[int, Action] = {}
+        self.add_modifiers: dict[int, list[str]] = {}
+        self.drop_modifiers: dict[int, list[str]] = {}
+        self.units: dict[int, int] = {}
+        self.prompts: list[Prompt] = []
+        self.suggestions: list[Suggestion] = []
+        #: ids of the payer departures that changed a decision (``rules.payers``)
+        self.departures: set[str] = set()
+        self._asked: set[tuple[PromptKind, int]] = set()
+
+    def changes_lines(self) -> bool:
+        """Whether it decides anything about a line (most rules, for most claims, not)."""
+        return bool(
+            self.actions or self.add_modifiers or self.drop_modifiers or self.units
+        )
 
     def act(self, line: int, action: Action) -> None:
         current = self.actions.get(line)
         if current is None:  # the line's first decision: anything but keep stands
-            if action is not Action.KEEP:
+            if action is not _KEEP:
                 self.actions[line] = action
-        elif action.rank > current.rank:
+        elif ACTION_RANK[action] > ACTION_RANK[current]:
             self.actions[line] = action
 
     def add_modifier(self, line: int, modifier: str) -> None:
@@ -190,12 +216,21 @@ class Rule(Protocol):
 #: How many line numbers a message names before it says "and N more" (the finding's
 #: ``lines`` always lists them all): messages stay short however long the claim.
 SHOWN_LINES = 5
+_SIZED = (list, tuple, set, frozenset)
+_ONE_LINE: dict[int, str] = {}
+_ONE_LINE_KEPT = 1024  # a claim has at most 999 lines
 
 
 def line_refs(indices: Iterable[int]) -> str:
     """``line 3``, ``lines 1, 3 and 5``, ``lines 1, 3, 5, 7, 9 and 40 more``."""
-    if isinstance(indices, set | list) and len(indices) == 1:
-        return f"line {next(iter(indices))}"  # most findings name one line
+    if isinstance(indices, _SIZED) and len(indices) == 1:
+        for only in indices:  # most findings name one line: made once per index
+            ref = _ONE_LINE.get(only)
+            if ref is None:
+                ref = f"line {only}"
+                if len(_ONE_LINE) < _ONE_LINE_KEPT:
+                    _ONE_LINE[only] = ref
+            return ref
     ordered = sorted(set(indices))
     count = len(ordered)
     if count <= 1:

@@ -24,6 +24,7 @@ from fluorocode.domain.claim import Encounter
 from fluorocode.domain.codes import PRICING_MODIFIERS, ClaimType
 from fluorocode.domain.edits import EditionInfo, EditLookup, Table
 from fluorocode.domain.findings import (
+    ACTION_RANK,
     Action,
     Finding,
     LineResult,
@@ -73,6 +74,9 @@ RULES: tuple[Rule, ...] = (
     NoteRule(),
     ModifierLimitRule(),
 )
+
+#: Members asked of every line, as module constants (a class lookup is slow on 3.11)
+_KEEP, _REMOVE = Action.KEEP, Action.REMOVE
 
 NO_DATA_CITATION = "CMS NCCI edit files: an edition answers only what its tables cover"
 
@@ -156,9 +160,9 @@ def evaluate(
     findings: list[Finding] = []
     dos = encounter.date_of_service
     rows = edits.ptp_among(ptp_table, (*encounter.codes, FLUORO))
-    in_force = tuple(r for r in rows if r.in_force(dos))
+    in_force = tuple([r for r in rows if r.in_force(dos)])
     states = [
-        LineState(i, ln.code, ln.modifiers, ln.units, Action.KEEP)
+        LineState(i, ln.code, ln.modifiers, ln.units, _KEEP)
         for i, ln in enumerate(encounter.lines)
     ]
     # rules change lines' actions, modifiers and units, never their codes
@@ -190,16 +194,22 @@ def evaluate(
         except Exception as exc:  # contain a rule's crash: report it, never pass it
             findings.append(_rule_error(rule, exc))
             continue
-        merged = _merge(states, outcome)
-        if merged is not None:
-            states = merged
-            ctx = context(tuple(states))  # the next rule sees the decisions
-        findings += outcome.findings
+        # most rules decide nothing about most claims: each part is looked at only
+        # when there is something in it
+        if outcome.changes_lines():
+            merged = _merge(states, outcome)
+            if merged is not None:
+                states = merged
+                ctx = context(tuple(states))  # the next rule sees the decisions
+        if outcome.findings:
+            findings += outcome.findings
         for p in outcome.prompts:
             prompts.setdefault((p.kind, p.line), p)
-        suggestions += outcome.suggestions
-        applied |= outcome.departures
-    removed = {s.index for s in states if s.action is Action.REMOVE}
+        if outcome.suggestions:
+            suggestions += outcome.suggestions
+        if outcome.departures:
+            applied |= outcome.departures
+    removed = {s.index for s in states if s.action is _REMOVE}
     lines = tuple(states)  # a line's state is its result (``base.LineState``)
     final_findings = tuple(findings)
     return Report(
@@ -268,10 +278,14 @@ def _merge(states: list[LineState], outcome: Outcome) -> list[LineState] | None:
     """The lines after ``outcome``'s decisions, or None when it changed none of them."""
     actions, adds = outcome.actions, outcome.add_modifiers
     drops, units_of = outcome.drop_modifiers, outcome.units
-    if not (actions or adds or drops or units_of):
-        return None  # most rules decide nothing about most claims
     merged: list[LineState] | None = None
-    for i in actions.keys() | adds.keys() | drops.keys() | units_of.keys():
+    # most decisions are actions alone: no set of lines to build then
+    decided = (
+        actions.keys() | adds.keys() | drops.keys() | units_of.keys()
+        if adds or drops or units_of
+        else actions.keys()
+    )
+    for i in decided:
         s = states[i]
         drop = drops.get(i, ())
         mods = tuple(m for m in s.modifiers if m not in drop) if drop else s.modifiers
@@ -280,10 +294,10 @@ def _merge(states: list[LineState], outcome: Outcome) -> list[LineState] | None:
                 # a pricing modifier (26, TC) goes first, as claim forms expect
                 mods = (m, *mods) if m in PRICING_MODIFIERS else (*mods, m)
         units = units_of.get(i, s.units)
-        action = actions.get(i, Action.KEEP)
-        if action.rank < s.action.rank:
+        action = actions.get(i, _KEEP)
+        if ACTION_RANK[action] < ACTION_RANK[s.action]:
             action = s.action
-        if (mods != s.modifiers or units != s.units) and action is Action.KEEP:
+        if (mods != s.modifiers or units != s.units) and action is _KEEP:
             action = Action.MODIFY
         if (mods, units, action) != (s.modifiers, s.units, s.action):
             if merged is None:

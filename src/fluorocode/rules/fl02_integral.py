@@ -62,14 +62,15 @@ class IntegralRule:
             return out
         host, family = hosts[0]
         answer = ctx.encounter.documentation.distinct_indication
-        partner = f"{host.code} on {line_refs([host.index])}"
+        host_ref = line_refs([host.index])
+        partner = f"{host.code} on {host_ref}"
+        variants = _host_variants(hosts)
         # one finding per decision, naming every 76000 line it concerns
         groups: dict[_confirmation.Decision, list[int]] = {}
         for line in billed:
             # the X modifier is needed if any host shares the line's anatomic site
             decisions = [
-                _confirmation.decide(line, h, answer, ctx.payer)
-                for h in _host_variants(hosts)
+                _confirmation.decide(line, h, answer, ctx.payer) for h in variants
             ]
             decision = next((d for d in decisions if d.modifier), decisions[0])
             _confirmation.apply(out, line, decision, partner=partner)
@@ -93,7 +94,7 @@ class IntegralRule:
                     decision.status,
                     (host.index, *fluoro_lines),
                     f"No NCCI PTP edit pairs 76000 ({line_refs(fluoro_lines)}) with "
-                    f"{host.code} ({line_refs([host.index])}), but fluoroscopy is part of "
+                    f"{host.code} ({host_ref}), but fluoroscopy is part of "
                     f"{family.name} and is not separately billable when it guided or "
                     "checked that service. " + _confirmation.next_step(decision),
                     evidence,

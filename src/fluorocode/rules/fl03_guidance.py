@@ -79,8 +79,8 @@ class GuidanceCodeRule:
                     continue
                 rows = [
                     a
-                    for a in ctx.edits.aoc_for_addon(addon)
-                    if a.primary in codes and a.in_force(dos)
+                    for a in ctx.edits.aoc_with_primaries(addon, codes)
+                    if a.in_force(dos)
                 ]
                 if not rows:
                     continue

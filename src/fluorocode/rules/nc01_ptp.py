@@ -38,10 +38,9 @@ files and checksums are in the report's ``edition.sources``).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
+from string import Formatter
 from typing import Any, ClassVar
 
 from fluorocode.domain.codes import (
@@ -52,6 +51,7 @@ from fluorocode.domain.codes import (
 from fluorocode.domain.edits import PtpEdit
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
 from fluorocode.rules import _confirmation
+from fluorocode.rules._confirmation import Decision
 from fluorocode.rules._modifiers import bypass_modifiers
 from fluorocode.rules.base import (
     FLUORO,
@@ -89,19 +89,73 @@ REQUIRED = (
 MODIFIER_SEPARATOR = ", "
 
 
+class _Filled:
+    """A ``str.format`` template of plain ``{name}`` fields, parsed once: calling it
+    with the fields gives ``template.format_map(fields)``. ``format_map`` parses the
+    template on every call, at twice the cost for these messages (issue 11: a dense
+    claim has a finding per edit row)."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, template: str) -> None:
+        pieces = []
+        for literal, name, spec, conversion in Formatter().parse(template):
+            if spec or conversion:  # none of the messages has any
+                raise ValueError(f"{template!r}: only plain {{name}} fields")
+            pieces.append((literal, name))
+        self._pieces = tuple(pieces)
+
+    def __call__(self, fields: Mapping[str, str]) -> str:
+        out = []
+        for literal, name in self._pieces:
+            out.append(literal)
+            if name is not None:
+                out.append(fields[name])
+        return "".join(out)
+
+
+_WHERE_TEXT = _Filled(WHERE)
+_BUNDLED_TEXT = _Filled(BUNDLED)
+#: ``REQUIRED`` with ``WHERE`` in place: one fill-in instead of two (the same text)
+_REQUIRED_TEXT = _Filled(REQUIRED.replace("{where}", WHERE))
+
+
 def finding_evidence(edit: PtpEdit, table: Mapping[str, Any]) -> dict[str, Any]:
     """A finding's evidence: the edit row, and the edition and table it was read from."""
     return {"edit": edit.evidence(), **table}
 
 
-@dataclass
-class _Group:
-    """The lines that met one edit row with one outcome."""
+#: ``finding_evidence`` of each edit row met, made once and shared by every finding
+#: of the row (issue 11: a claim's findings are mostly its rows' evidence). Keyed by
+#: the row's identity (an edition remembers the rows it found), checked against the
+#: row and the table evidence the entry holds on to, so a key is never reused while
+#: its entry lives. Read, never written: a finding that adds to it copies it first.
+_EVIDENCE: dict[int, tuple[PtpEdit, Mapping[str, Any], dict[str, Any]]] = {}
+_EVIDENCE_KEPT = 1 << 14
 
-    column1: set[int] = field(default_factory=set)
-    column2: set[int] = field(default_factory=set)
-    decision: _confirmation.Decision | None = None
-    modifiers: set[str] = field(default_factory=set)  # bypassing / tried modifiers
+
+def _shared_evidence(edit: PtpEdit, table: Mapping[str, Any]) -> dict[str, Any]:
+    entry = _EVIDENCE.get(id(edit))
+    if entry is None or entry[0] is not edit or entry[1] is not table:
+        if len(_EVIDENCE) >= _EVIDENCE_KEPT:
+            _EVIDENCE.clear()
+        entry = _EVIDENCE[id(edit)] = (edit, table, finding_evidence(edit, table))
+    return entry[2]
+
+
+#: How ``_judge`` decided a column-2 line against one column-1 variant: the finding
+#: group's key (finding id, status, what else tells groups apart), the modifiers the
+#: finding names (bypassing, tried or refused), and the 76000 decision, if any.
+_Key = tuple[str, Status, str]
+_Judgement = tuple[_Key, Collection[str], Decision | None]
+_BUNDLED = ("ptp.bundled", Status.FAIL, "")
+_BYPASSED = ("ptp.bypassed", Status.BYPASSED, "")
+_REQUIRED = ("ptp.modifier-required", Status.FAIL, "")
+_REFUSED = ("ptp.modifier-required", Status.FAIL, "payer")
+# members asked per edit row, as module constants (a class lookup is slow on 3.11)
+_NOT_ALLOWED = ModifierIndicator.NOT_ALLOWED
+_REMOVE, _HOLD = Action.REMOVE, Action.HOLD
+_DISTINCT_SERVICE = PromptKind.CONFIRM_DISTINCT_SERVICE
 
 
 class PtpRule:
@@ -119,6 +173,7 @@ class PtpRule:
         if not edits:
             return out  # most claims: no in-force edit pairs two of their lines
         by_code = ctx.lines_by_code()
+        table = edition_evidence(ctx, ctx.ptp_table)
         # a column-1 code's variants, worked out once however many edits it heads
         variants: dict[str, list[tuple[LineState, list[int]]]] = {}
         for edit in edits:
@@ -127,18 +182,22 @@ class PtpRule:
                 partners = variants[edit.column1] = _partner_variants(
                     by_code.get(edit.column1, ())
                 )
-            groups: dict[tuple[str, Status, str], _Group] = defaultdict(_Group)
+            judged: list[tuple[_Judgement, list[int], int]] = []
             for line2 in by_code.get(edit.column2, ()):
                 for rep, members in partners:
-                    others = [i for i in members if i != line2.index]
-                    if not others:
-                        continue
-                    key = self._judge(ctx, out, edit, line2, rep, others, groups)
-                    group = groups[key]
-                    group.column1.update(others)
-                    group.column2.add(line2.index)
-            for (rule, status, _), group in groups.items():
-                out.findings.append(self._finding(ctx, edit, rule, status, group))
+                    others = members
+                    if line2.index in members:  # a line never meets itself
+                        others = [i for i in members if i != line2.index]
+                        if not others:
+                            continue
+                    judgement = self._judge(ctx, out, edit, line2, rep, others)
+                    judged.append((judgement, others, line2.index))
+            for key, column1, column2, modifiers, decision in _grouped(judged):
+                out.findings.append(
+                    self._finding(
+                        ctx, edit, key, column1, column2, modifiers, decision, table
+                    )
+                )
         return out
 
     def _judge(
@@ -149,15 +208,12 @@ class PtpRule:
         line2: LineState,
         line1: LineState,
         partners: list[int],
-        groups: dict[tuple[str, Status, str], _Group],
-    ) -> tuple[str, Status, str]:
-        """Act on ``line2`` against one column-1 variant; the finding group's key."""
-        if edit.indicator is ModifierIndicator.NOT_ALLOWED:
-            out.act(line2.index, Action.REMOVE)
-            key = ("ptp.bundled", Status.FAIL, "")
+    ) -> _Judgement:
+        """Act on ``line2`` against one column-1 variant; how it was decided."""
+        if edit.indicator is _NOT_ALLOWED:
+            out.act(line2.index, _REMOVE)
             tried = [m for m in line2.modifiers if m in PTP_ASSOCIATED_MODIFIERS]
-            groups[key].modifiers.update(tried)
-            return key
+            return _BUNDLED, tried, None
         if edit.column2 == FLUORO:
             answer = ctx.encounter.documentation.distinct_indication
             decision = _confirmation.decide(line2, line1, answer, ctx.payer)
@@ -170,24 +226,27 @@ class PtpRule:
                 else "ptp.modifier-required"
             )
             key = (rule, decision.status, f"{decision.answer}:{decision.modifier}")
-            groups[key].decision = decision
-            return key
+            return key, (), decision
         payer = ctx.payer
-        bypass = bypass_modifiers(line2, line1, payer.bypass_modifiers)
+        bypass = (
+            bypass_modifiers(line2, line1, payer.bypass_modifiers)
+            if line2.modifiers
+            else None
+        )
         if bypass:
-            key = ("ptp.bypassed", Status.BYPASSED, "")
-            groups[key].modifiers.update(bypass)
-            return key
-        out.act(line2.index, Action.HOLD)
+            return _BYPASSED, bypass, None
+        out.act(line2.index, _HOLD)
         # a modifier NCCI accepts that this payer does not: the payer decided the hold
         refused = (
-            bypass_modifiers(line2, line1) if payer.bypass_departure is not None else []
+            bypass_modifiers(line2, line1)
+            if payer.bypass_departure is not None and line2.modifiers
+            else None
         )
         # the line's first question stands: a later one is not written at all
-        if not out.asked(PromptKind.CONFIRM_DISTINCT_SERVICE, line2.index):
+        if not out.asked(_DISTINCT_SERVICE, line2.index):
             out.prompt(
                 Prompt(
-                    PromptKind.CONFIRM_DISTINCT_SERVICE,
+                    _DISTINCT_SERVICE,
                     line2.index,
                     f"Was {edit.column2} on line {line2.index} a distinct service from "
                     f"{edit.column1} on {line_refs(partners)} (separate encounter, "
@@ -200,50 +259,62 @@ class PtpRule:
             )
         if refused and payer.bypass_departure is not None:
             out.departures.add(payer.bypass_departure.id)
-            key = ("ptp.modifier-required", Status.FAIL, "payer")
-            groups[key].modifiers.update(refused)
-            return key
-        return ("ptp.modifier-required", Status.FAIL, "")
+            return _REFUSED, refused, None
+        return _REQUIRED, (), None
 
     @staticmethod
     def _finding(
-        ctx: RuleContext, edit: PtpEdit, rule: str, status: Status, group: _Group
+        ctx: RuleContext,
+        edit: PtpEdit,
+        key: _Key,
+        column1: list[int],
+        column2: list[int],
+        modifiers: Collection[str],
+        decision: Decision | None,
+        table: Mapping[str, Any],
     ) -> Finding:
+        """The finding of one group: ``column1`` and ``column2`` sorted line indices,
+        ``modifiers`` those the message names (bypassing, tried or refused)."""
+        rule, status, _ = key
         c1, c2 = edit.column1, edit.column2
-        refs1, refs2 = line_refs(group.column1), line_refs(group.column2)
-        fields = {"c1": c1, "c2": c2, "refs1": refs1, "refs2": refs2}
-        where = WHERE.format(**fields)
-        listed = MODIFIER_SEPARATOR.join(sorted(group.modifiers))
+        fields = {
+            "c1": c1,
+            "c2": c2,
+            "refs1": line_refs(column1),
+            "refs2": line_refs(column2),
+            "rationale": edit.rationale,
+        }
+        listed = MODIFIER_SEPARATOR.join(sorted(set(modifiers))) if modifiers else ""
         if rule == "ptp.bundled":
-            tried = BUNDLED_TRIED.format(listed=listed) if listed else ""
-            message = BUNDLED.format(**fields, rationale=edit.rationale, tried=tried)
-        elif group.decision is not None:  # 76000: the provider's answer decides
+            fields["tried"] = BUNDLED_TRIED.format(listed=listed) if listed else ""
+            message = _BUNDLED_TEXT(fields)
+        elif decision is not None:  # 76000: the provider's answer decides
             message = (
-                f"{where}, modifier indicator 1 ({edit.rationale}). "
-                + _confirmation.next_step(group.decision)
+                f"{_WHERE_TEXT(fields)}, modifier indicator 1 ({edit.rationale}). "
+                + _confirmation.next_step(decision)
             )
         elif rule == "ptp.modifier-required" and listed:  # refused by the payer
             accepted = ", ".join(_options(ctx.payer.bypass_modifiers)[:-1])
             message = (
-                f"{where}, modifier indicator 1 ({edit.rationale}). {listed} bypasses "
-                f"it under NCCI, but the payer {ctx.payer.name} does not accept it "
-                f"(it accepts {accepted or 'only anatomic modifiers'}). A modifier it "
-                "accepts may be added only if the record documents a distinct service; "
-                f"otherwise {c2} is not billable with {c1}."
+                f"{_WHERE_TEXT(fields)}, modifier indicator 1 ({edit.rationale}). "
+                f"{listed} bypasses it under NCCI, but the payer {ctx.payer.name} does "
+                f"not accept it (it accepts {accepted or 'only anatomic modifiers'}). A "
+                "modifier it accepts may be added only if the record documents a "
+                f"distinct service; otherwise {c2} is not billable with {c1}."
             )
         elif rule == "ptp.bypassed":
-            message = BYPASSED.format(where=where, listed=listed)
+            message = BYPASSED.format(where=_WHERE_TEXT(fields), listed=listed)
         else:
-            message = REQUIRED.format(**fields, where=where, rationale=edit.rationale)
-        lines = (*sorted(group.column1), *sorted(group.column2))
-        evidence = finding_evidence(edit, edition_evidence(ctx, ctx.ptp_table))
+            message = _REQUIRED_TEXT(fields)
+        lines = (*column1, *column2)
+        evidence = _shared_evidence(edit, table)
         departure = ctx.payer.bypass_departure
         citation = CITATION
         if departure is not None and (
             (rule == "ptp.modifier-required" and listed)
-            or (group.decision is not None and group.decision.departure)
+            or (decision is not None and decision.departure)
         ):
-            evidence["payer_departure"] = departure.to_dict()
+            evidence = {**evidence, "payer_departure": departure.to_dict()}
             citation = f"{CITATION}; payer {ctx.payer.id}: {departure.source}"
         return Finding(rule, status, lines, message, evidence, citation)
 
@@ -266,6 +337,31 @@ def _which(accepted: frozenset[str]) -> str:
     if accepted & ANATOMIC_MODIFIERS:
         return ", ".join(named) + ", or an anatomic modifier"
     return " or ".join(named)
+
+
+def _grouped(
+    judged: list[tuple[_Judgement, list[int], int]],
+) -> list[tuple[_Key, list[int], list[int], Collection[str], Decision | None]]:
+    """One edit row's judgements grouped by outcome, in the order first met: each
+    group's key, column-1 and column-2 line indices (sorted), the modifiers its
+    message names, and its 76000 decision (the last one made)."""
+    if len(judged) == 1:  # the usual claim: each code on one line, nothing to group
+        (key, modifiers, decision), others, index2 = judged[0]
+        return [(key, sorted(others), [index2], modifiers, decision)]
+    groups: dict[_Key, tuple[set[int], set[int], set[str], list[Decision]]] = {}
+    for (key, modifiers, decision), others, index2 in judged:
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = (set(), set(), set(), [])
+        group[0].update(others)
+        group[1].add(index2)
+        group[2].update(modifiers)
+        if decision is not None:
+            group[3].append(decision)
+    return [
+        (key, sorted(col1), sorted(col2), mods, decisions[-1] if decisions else None)
+        for key, (col1, col2, mods, decisions) in groups.items()
+    ]
 
 
 def _partner_variants(

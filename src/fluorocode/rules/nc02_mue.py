@@ -35,10 +35,12 @@ lacks the MUE table, one ``no_data`` finding.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from fluorocode.domain.codes import MueAdjudication
+from fluorocode.domain.edits import MueEdit
 from fluorocode.domain.findings import Action, Finding, Prompt, PromptKind, Status
 from fluorocode.rules.base import (
     LineState,
@@ -50,6 +52,27 @@ from fluorocode.rules.base import (
 from fluorocode.rules.payers import MueBasis
 
 CITATION = "CMS NCCI medically unlikely edits (MUE)"
+
+# The findings' messages, as ``str.format`` templates: the rule fills them in, and the
+# batch renders the very same templates in SQL (``adapters.batch.rule_sql``).
+# ``index`` is a line's index in the claim; ``total`` the day's units of the code.
+PER_LINE = (
+    "{code} (line {index}) has {units} units; its MUE is {value} per line (MAI 1). "
+    "Bill {value}."
+)
+PER_DAY_POLICY = (
+    "{code} has {total} units on this date; its MUE is {value} per day by CMS policy "
+    "(MAI 2), which no modifier or appeal raises. Bill {value}."
+)
+PER_DAY_JUDGMENT = (
+    "{code} has {total} units on this date; its MUE is {value} per day (MAI 3, "
+    "{rationale}). Units over it are denied unless paid on appeal with documentation."
+)
+
+
+def finding_evidence(mue: MueEdit, table: Mapping[str, Any]) -> dict[str, Any]:
+    """A finding's evidence: the MUE row, and the edition and table it was read from."""
+    return {"mue": mue.evidence(), **table}
 
 
 class MueRule:
@@ -80,7 +103,7 @@ class MueRule:
             total = lines[0].units if len(lines) == 1 else sum(ln.units for ln in lines)
             if mue is None or total <= mue.value:
                 continue  # within the MUE per line and per day
-            evidence = {"mue": mue.evidence(), **edition_evidence(ctx, ctx.mue_table)}
+            evidence = finding_evidence(mue, edition_evidence(ctx, ctx.mue_table))
             mai = _basis_mai(mue.mai, ctx.payer.mue_basis)
             first = len(out.findings)
             if mai is not mue.mai:
@@ -108,8 +131,12 @@ class MueRule:
                                 "mue.exceeded",
                                 Status.FAIL,
                                 (line.index,),
-                                f"{code} (line {line.index}) has {line.units} units; its MUE "
-                                f"is {mue.value} per line (MAI 1). Bill {mue.value}.",
+                                PER_LINE.format(
+                                    code=code,
+                                    index=line.index,
+                                    units=line.units,
+                                    value=mue.value,
+                                ),
                                 evidence,
                                 CITATION,
                             )
@@ -132,9 +159,7 @@ class MueRule:
                         "mue.exceeded",
                         Status.FAIL,
                         indices,
-                        f"{code} has {total} units on this date; its MUE is {mue.value} per "
-                        f"day by CMS policy (MAI 2), which no modifier or appeal raises. Bill "
-                        f"{mue.value}.",
+                        PER_DAY_POLICY.format(code=code, total=total, value=mue.value),
                         evidence,
                         CITATION,
                     )
@@ -160,9 +185,9 @@ class MueRule:
                     "mue.exceeded",
                     Status.FAIL,
                     indices,
-                    f"{code} has {total} units on this date; its MUE is {mue.value} per day "
-                    f"(MAI 3, {mue.rationale}). Units over it are denied unless paid on appeal "
-                    "with documentation.",
+                    PER_DAY_JUDGMENT.format(
+                        code=code, total=total, value=mue.value, rationale=mue.rationale
+                    ),
                     evidence,
                     CITATION,
                 )

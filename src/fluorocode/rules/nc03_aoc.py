@@ -25,14 +25,47 @@ AOC table and none is missing, so nothing is emitted (docs/medicaid.md).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from fluorocode.domain.codes import Program
-from fluorocode.domain.edits import Table
+from fluorocode.domain.edits import AocEdit, Table
 from fluorocode.domain.findings import Action, Finding, Status
 from fluorocode.rules.base import Outcome, RuleContext, edition_evidence, guidance_codes
 
 CITATION = "CMS NCCI add-on code edits"
+
+# The findings' messages, as ``str.format`` templates: the rule fills them in, and the
+# batch renders the very same templates in SQL (``adapters.batch.rule_sql``).
+# ``index`` is the line's index in the claim; ``others`` the other live lines' codes,
+# in line order, joined by ``OTHERS_SEPARATOR``; ``kind`` is ``ADDON`` or, for a
+# guidance code, ``GUIDANCE_ADDON``.
+CONTRACTOR_DEFINED = (
+    "{code} (line {index}) is an add-on code whose primaries are defined by the "
+    "Medicare contractor: confirm that {others} is an eligible primary."
+)
+PRIMARY_MISSING = (
+    "{code} (line {index}) is {kind} code and none of its eligible primary codes is on "
+    "the claim. An add-on is paid only with its primary: add the primary service or "
+    "leave {code} off."
+)
+ADDON, GUIDANCE_ADDON = "an add-on", "a guidance add-on"
+OTHERS_SEPARATOR = ", "
+#: How many of the add-on's AOC rows a finding's evidence lists.
+EVIDENCE_ROWS = 100
+
+
+def row_evidence(row: AocEdit) -> dict[str, Any]:
+    """One AOC row as a finding's evidence lists it."""
+    return {"addon": row.addon, "primary": row.primary, "edit_type": row.edit_type}
+
+
+def finding_evidence(
+    rows: Sequence[AocEdit], table: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A finding's evidence: the add-on's rows in force (the first ``EVIDENCE_ROWS``),
+    and the edition and table they were read from."""
+    return {"aoc": [row_evidence(a) for a in rows[:EVIDENCE_ROWS]], **table}
 
 
 class AddOnRule:
@@ -70,38 +103,30 @@ class AddOnRule:
             rows = [a for a in addon_rows if a.in_force(dos)]
             if not rows:
                 continue  # no AOC edit in force on the date of service
-            evidence = {
-                "aoc": [
-                    {"addon": a.addon, "primary": a.primary, "edit_type": a.edit_type}
-                    for a in rows[:100]
-                ],
-                **edition_evidence(ctx, Table.AOC),
-            }
+            evidence = finding_evidence(rows, edition_evidence(ctx, Table.AOC))
             types = {a.edit_type for a in rows}
+            fields = {"code": line.code, "index": line.index}
             if others and types != {1}:
+                listed = OTHERS_SEPARATOR.join(o.code for o in others)
                 out.findings.append(
                     Finding(
                         "aoc.primary-missing",
                         Status.INFO,
                         (line.index,),
-                        f"{line.code} (line {line.index}) is an add-on code whose primaries are "
-                        "defined by the Medicare contractor: confirm that "
-                        f"{', '.join(o.code for o in others)} is an eligible primary.",
+                        CONTRACTOR_DEFINED.format(**fields, others=listed),
                         evidence,
                         CITATION,
                     )
                 )
                 continue
             out.act(line.index, Action.REMOVE)
-            kind = "a guidance add-on" if line.code in guidance_codes() else "an add-on"
+            kind = GUIDANCE_ADDON if line.code in guidance_codes() else ADDON
             out.findings.append(
                 Finding(
                     "aoc.primary-missing",
                     Status.FAIL,
                     (line.index,),
-                    f"{line.code} (line {line.index}) is {kind} code and none of its "
-                    "eligible primary codes is on the claim. An add-on is paid only with its "
-                    f"primary: add the primary service or leave {line.code} off.",
+                    PRIMARY_MISSING.format(**fields, kind=kind),
                     evidence,
                     CITATION,
                 )

@@ -9,7 +9,10 @@ A worker of ``fluorocode serve`` also settles its garbage collector once warm
 (``settle_gc``): what start-up made (the frameworks, the schemas, the editions) is
 frozen out of every later collection, and a collection waits for 20,000 new objects
 rather than 700. Before, a full collection walked some 70,000 start-up objects every few
-seconds under load and stopped the process for 25-130 ms: the p99 (issue 11).
+seconds under load and stopped the process for 25-130 ms: the p99 (issue 11). And it
+hands the GIL over every ``SWITCH_INTERVAL`` seconds rather than 5 ms: the event loop
+and the audit writer wait for it behind a busy check thread each time they wake (a
+commit's acknowledgement waited 2.5-3.7 ms, most of it for the GIL).
 
 Settings for ``create_app_from_env`` (set by ``fluorocode serve``):
 ``FLUOROCODE_HOME``, ``FLUOROCODE_MAX_BODY_BYTES``, ``FLUOROCODE_READ_TIMEOUT``
@@ -52,6 +55,8 @@ from fluorocode.api import (
 from fluorocode.errors import FluorocodeError
 from fluorocode.service import errors
 from fluorocode.service.auth import SECURITY_SCHEMES
+from fluorocode.service.check_endpoint import CheckEndpoint
+from fluorocode.service.checking import CheckThreads
 from fluorocode.service.edge import DEFAULT_MAX_BODY, EdgeMiddleware
 from fluorocode.service.protocol import DEFAULT_READ_TIMEOUT, read_timeout
 from fluorocode.service.routes import health, page, v1
@@ -62,10 +67,16 @@ HERE = Path(__file__).resolve().parent
 #: A check's objects die by reference counting before this many pile up, so they are
 #: no longer promoted to older generations on their way, and full collections are rare.
 GC_YOUNG_THRESHOLD = 20_000
+#: Seconds a thread holds the GIL while another waits (CPython's default: 0.005).
+SWITCH_INTERVAL = 0.001
+#: Threads a process checks on (``CheckThreads``): checks hold the GIL, so more add
+#: switching, not throughput.
+CHECK_THREADS = 2
 
 
 def settle_gc() -> None:
-    """Freeze what exists now out of later garbage collections; collect less often.
+    """Freeze what exists now out of later garbage collections; collect less often;
+    hand the GIL over sooner (module docstring).
 
     Called once a worker is warm: the objects made so far live as long as the process,
     and a full collection no longer walks them. Process-wide, so only for a worker
@@ -75,6 +86,7 @@ def settle_gc() -> None:
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 class ServiceState:
@@ -91,6 +103,7 @@ class ServiceState:
         #: OpenAPI document's request body and the page's constraints
         self.schema = encounter_json_schema(checker.max_lines)
         self._writer: AuditWriter | None = None
+        self._checks: CheckThreads | None = None
         self._lock = threading.Lock()
         self.warm_error: str | None = None
 
@@ -102,6 +115,15 @@ class ServiceState:
                 if self._writer is None:
                     self._writer = AuditWriter(self.audit)
         return self._writer
+
+    @property
+    def checks(self) -> CheckThreads:
+        """The threads checks run on, started on first use."""
+        if self._checks is None:
+            with self._lock:
+                if self._checks is None:
+                    self._checks = CheckThreads(CHECK_THREADS)
+        return self._checks
 
     def warm(self) -> list[EditionInfo]:
         try:
@@ -121,9 +143,13 @@ class ServiceState:
         return None
 
     def close(self) -> None:
-        """Write what is queued and stop the writer (a later request starts another)."""
+        """Finish the checks under way, write what is queued and stop the threads (a
+        later request starts others)."""
         with self._lock:
+            checks, self._checks = self._checks, None
             writer, self._writer = self._writer, None
+        if checks is not None:
+            checks.close()
         if writer is not None:
             writer.close()
 
@@ -199,6 +225,7 @@ def create_app(
         keys=state.keys,
         max_body=max_body,
         read_timeout=read_timeout,
+        direct={("POST", "/v1/check"): CheckEndpoint(state)},
     )
 
     def openapi() -> dict[str, Any]:
@@ -228,8 +255,10 @@ def create_app(
 def create_app_from_env() -> FastAPI:
     """The app ``fluorocode serve`` runs in each worker (settings from the env)."""
     # the access log names none of these: skip looking them up for every line (the
-    # logging HOWTO's "Optimization")
+    # logging HOWTO's "Optimization"); the caller's file and line took 12 of a line's
+    # 20 µs, on the event loop
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None
     logger = logging.getLogger("fluorocode.service")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)

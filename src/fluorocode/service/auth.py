@@ -97,6 +97,15 @@ def authorize(request: Request, scope: str) -> ApiKey:
         service = request.app.state.service
         key = identify(service.keys, request.headers.get("authorization", ""))
         request.state.key_name = key.name
+    return require_scope(key, scope)
+
+
+def require_scope(key: ApiKey, scope: str) -> ApiKey:
+    """``key`` if it has ``scope``; else a 403.
+
+    Raises:
+        HttpError: 403 (the key lacks ``scope``).
+    """
     if scope not in key.scopes:
         raise HttpError(
             403,

@@ -1,21 +1,31 @@
 """What a check request's worker thread does: read the body, check, render, audit.
 
-Everything here costs CPU in proportion to the body, so ``routes.v1`` runs it in a
-worker thread, never on the event loop: reading the JSON (``jsoncodec.decode``:
-depth-limited, finite numbers only) or the claims file, the checks, the answer's bytes
-and the audit records' hashes. Answers are written with ``render`` (``jsoncodec``'s
-encoder: strict JSON, never ``NaN`` or ``Infinity``, compact).
+Everything here costs CPU in proportion to the body, so it runs in a worker thread,
+never on the event loop: reading the JSON (``jsoncodec.decode``: depth-limited, finite
+numbers only) or the claims file, the checks, the answer's bytes and the audit records'
+hashes. Answers are written with ``render`` (``jsoncodec``'s encoder: strict JSON, never
+``NaN`` or ``Infinity``, compact).
+
+``CheckThreads.run`` is the one way there and back: the worker thread checks, hands the
+records to the audit writer itself, and the event loop is woken once, when they are on
+disk (issue 11). Before, it was woken when the check was done, handed the records over,
+and was woken again by the commit: two hops through the loop per request, each waiting
+for the GIL behind a busy check thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fluorocode.api import (
     CLAIMS_MEDIA_TYPES,
     AuditRecord,
+    AuditWriter,
     Checker,
     audit_records,
     check_claims_body,
@@ -35,6 +45,78 @@ class Checked:
     answer: bytes
     media_type: str = media.JSON
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class CheckThreads:
+    """The threads a process checks on, off the event loop (module docstring).
+
+    Checks hold the GIL: more threads than one or two add no throughput, only more
+    switching among them (and the event loop) for the GIL.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="fluorocode-check")
+
+    async def run(self, writer: AuditWriter, work: Callable[[], Checked]) -> Checked:
+        """``work()`` on a check thread, its records written by ``writer``; the answer.
+
+        Returns once the records are on disk; what returns holds no records.
+
+        Raises:
+            Exception: what ``work`` raised, or the ``AuditError`` of the commit.
+        """
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Checked] = loop.create_future()
+        self._pool.submit(_check_and_record, loop, waiter, writer, work)
+        return await waiter
+
+    def close(self) -> None:
+        """Finish the checks under way and stop the threads."""
+        self._pool.shutdown(wait=True)
+
+
+def _check_and_record(
+    loop: asyncio.AbstractEventLoop,
+    waiter: asyncio.Future[Checked],
+    writer: AuditWriter,
+    work: Callable[[], Checked],
+) -> None:
+    """On a check thread: check, queue the records, settle ``waiter`` once written."""
+    try:
+        checked = work()
+    except BaseException as exc:  # the request answers it: an HttpError, a 500...
+        _settle_soon(loop, waiter, exc)
+        return
+    written = writer.submit(checked.records)
+    # the writer's thread frees the records; the loop gets the answer alone
+    answer = replace(checked, records=[])
+    del checked
+
+    def done(future: Future[list[int]]) -> None:
+        error = future.exception()
+        _settle_soon(loop, waiter, answer if error is None else error)
+
+    written.add_done_callback(done)
+
+
+def _settle_soon(
+    loop: asyncio.AbstractEventLoop,
+    waiter: asyncio.Future[Checked],
+    outcome: Checked | BaseException,
+) -> None:
+    try:
+        loop.call_soon_threadsafe(_settle, waiter, outcome)
+    except RuntimeError:  # the loop has closed: nobody waits any more
+        pass
+
+
+def _settle(waiter: asyncio.Future[Checked], outcome: Checked | BaseException) -> None:
+    if waiter.done():  # cancelled (the server is stopping)
+        return
+    if isinstance(outcome, BaseException):
+        waiter.set_exception(outcome)
+    else:
+        waiter.set_result(outcome)
 
 
 def check_body(
@@ -95,15 +177,20 @@ def claims_body(
     the file as sent (a claims file is not JSON: there is no canonical form to hash),
     its ``position`` the report's index in the answer; a claims file carries no
     provider answers, and a rejected encounter's errors keep field and kind only.
+    Each record keeps the replay block of the encounter the rules saw
+    (``answer.checked``), as for encounters (docs/replay.md).
     """
     answer = check_claims_body(
         body, CLAIMS_MEDIA_TYPES[fmt], accept, checker=checker, program=program
     )
     digest = hashlib.sha256(body).hexdigest()
     reports = answer.reports
+    # the encounters as checked: the file is not the encounters' JSON (``[{}]``)
     records = [
         replace(record, input_sha256=digest)
-        for record in audit_records([{}] * len(reports), reports, key_name, request_id)
+        for record in audit_records(
+            [{}] * len(reports), reports, key_name, request_id, answer.checked
+        )
     ]
     headers = media.status_headers(reports, file=answer.media_type != media.JSON)
     return Checked(len(reports), records, answer.body, answer.media_type, headers)

@@ -114,6 +114,25 @@ def error_response(
     return JSONResponse(error_body(status, message, errors), status, headers=headers)
 
 
+def tree_error_response(exc: FluorocodeError, request_id: str) -> JSONResponse:
+    """The answer to an error of the tree (``STATUS``); a 5xx is logged by its type."""
+    status, code = 500, "internal"
+    for kind, status_for, code_for in STATUS:
+        if isinstance(exc, kind):
+            status, code = status_for, code_for
+            break
+    errors = exc.errors if isinstance(exc, ClaimInputError) else []
+    message = str(exc)
+    if status >= 500:  # the message may name a file or an internal: log the type
+        log.error("%s request=%s", type(exc).__name__, request_id)
+        message = f"{_UNAVAILABLE.get(code, 'the service cannot answer now')} " + (
+            f"(request {request_id}); see the server log"
+        )
+    body = error_body(status, message, errors)
+    body["error"] = code
+    return JSONResponse(body, status)
+
+
 def _field(loc: Sequence[Any]) -> str:
     """A FastAPI error location (``("query", "limit")``) as a field name."""
     parts = [str(p) for p in loc if p not in ("query", "body", "path", "header")]
@@ -129,22 +148,8 @@ def install(app: FastAPI) -> None:
 
     async def tree_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, FluorocodeError)
-        status, code = 500, "internal"
-        for kind, status_for, code_for in STATUS:
-            if isinstance(exc, kind):
-                status, code = status_for, code_for
-                break
-        errors = exc.errors if isinstance(exc, ClaimInputError) else []
-        message = str(exc)
-        if status >= 500:  # the message may name a file or an internal: log the type
-            request_id = getattr(request.state, "request_id", "-")
-            log.error("%s request=%s", type(exc).__name__, request_id)
-            message = f"{_UNAVAILABLE.get(code, 'the service cannot answer now')} " + (
-                f"(request {request_id}); see the server log"
-            )
-        body = error_body(status, message, errors)
-        body["error"] = code
-        return JSONResponse(body, status)
+        request_id = getattr(request.state, "request_id", "-")
+        return tree_error_response(exc, request_id)
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

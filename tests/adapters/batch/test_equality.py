@@ -67,12 +67,12 @@ def test_worker_processes_give_the_same_result(
     """``workers=2``: chunks checked in spawned processes, written in order."""
     import fluorocode.api.batch
 
-    monkeypatch.setattr(fluorocode.api.batch, "_BATCH_CHUNK", 60)
+    monkeypatch.setattr(fluorocode.api.batch, "_BATCH_CHUNK", 30)
     objs = list(claimgen.encounters(pools, 400, seed=12))
     src = tmp_path / "claims.csv"
     claimgen.write_csv(objs, src)
     one = run_batch([src], tmp_path / "one", home=real_home)
     two = run_batch([src], tmp_path / "two", home=real_home, workers=2)
-    assert two["encounters_checked_by_rules"] > 2 * 60
+    assert two["encounters_checked_by_rules"] > 2 * 30
     assert batch_view(tmp_path / "two") == batch_view(tmp_path / "one")
     assert two["encounters_by_status"] == one["encounters_by_status"]

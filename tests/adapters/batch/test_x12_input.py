@@ -129,8 +129,10 @@ def test_x12_batch_with_csv_and_both_paths(samples: Path, tmp_path: Path) -> Non
     )
     paths = [samples / n for n in READABLE]
     summary = run_batch([csv, *paths], tmp_path / "out", home=tmp_path / "h")
-    # MedicaidExample: SV1-01 'XX' on every claim (5 encounters, 3 distinct keys)
-    assert summary["encounters_by_status"]["rejected"] == 3
+    # MedicaidExample: SV1-01 'XX' on every claim: 5 encounters, each counted (only 3
+    # distinct claim id + date + provider keys: the summary never merges encounters)
+    assert summary["encounters_by_status"]["rejected"] == 5
+    assert sum(summary["encounters_by_status"].values()) == summary["encounters"]
     assert summary["encounters_by_status"]["clean"] >= 1
     findings = _batch(tmp_path / "out")
     assert any("segment 24 SV1-01-1" in str(r) for r in findings)

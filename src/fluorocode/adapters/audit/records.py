@@ -21,8 +21,10 @@ What is kept (and what is not):
   note: whether it showed fluoroscopy used and a stand-alone study, and each
   documentation value it filled in, as a number or a boolean (the indication only as
   ``true``). These are facts the note yielded, not its text: a replay of a note-based
-  check sees exactly what the check saw. ``replay_encounter`` rebuilds the encounter
-  from them, or says why it cannot (``NotReplayable``).
+  check sees exactly what the check saw. A claims file's encounter (X12, FHIR) keeps
+  the same block, from the encounter read from the claim (a claim has no note and no
+  answers; its id is the caller's). ``replay_encounter`` rebuilds the encounter from
+  them, or says why it cannot (``NotReplayable``).
 
 Never submitted free text: not the note, not the indication's words, not a rejected
 value (a "code" that was a patient's name), not an unknown field's name. A rejected
@@ -286,6 +288,13 @@ REPLAY_VERSION = 1
 INDICATION_KEPT = "(documented; the words are not kept)"
 #: A note-filled documentation field and the unit its value is kept in.
 _NOTE_UNITS = {"air_kerma": "mGy", "dose_area_product": "Gy·cm²"}
+#: The finding of a claim no edition checked (``api.claims.check_source``), and why
+#: such a claim is not replayed.
+_NOT_SUBJECT = "claim.not-subject"
+NOT_SUBJECT_REASON = (
+    "the claim is not subject to the edits (an inpatient bill, or no line to check): "
+    "no edition checks it"
+)
 
 
 class NotReplayable(FluorocodeError):
@@ -331,17 +340,20 @@ def replay_encounter(record: AuditRecord) -> Encounter:
     """The encounter a record's check saw, rebuilt from what the record keeps.
 
     Raises:
-        NotReplayable: the record was rejected, keeps no replay block (written before
-            replay data was kept, or a claims file's), or keeps one that no longer
+        NotReplayable: the record was rejected, is of a claim the edits do not apply
+            to, keeps no replay block (written before replay data was kept: for a
+            claims file, before its encounters were kept), or keeps one that no longer
             validates; the message says which.
     """
     if record.status == "rejected":
         raise NotReplayable("the encounter was rejected: nothing in it was checked")
+    if any(f.get("rule") == _NOT_SUBJECT for f in record.findings):
+        raise NotReplayable(NOT_SUBJECT_REASON)
     replay = record.replay
     if replay is None:
         raise NotReplayable(
-            "the record keeps no replay data (recorded before fluorocode kept it, or "
-            "checked from a claims file, whose encounters are not kept)"
+            "the record keeps no replay data (recorded before fluorocode kept it; "
+            "for a claims file, before it kept the claims' encounters)"
         )
     if not isinstance(replay, dict) or replay.get("version") != REPLAY_VERSION:
         raise NotReplayable("the record's replay data is of an unknown layout")

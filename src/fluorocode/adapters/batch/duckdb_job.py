@@ -4,8 +4,9 @@ One pass reads every input into a typed ``lines`` table (spilling to ``DIR/.tmp`
 within ``memory_limit``); the edition's tables are read in place from their Parquet
 copies; ``_sql`` routes every encounter, set-wise. Most of a real batch is written
 straight from SQL: as ``clean`` (every line ``keep``, no finding) when no rule could
-speak to it, and with NC01's findings (``ptp_sql``) when only PTP edits do --
-``_sql``'s docstring proves both equal ``check``. The rest stream out ordered by
+speak to it, and with the findings of NC01 (``ptp_sql``), NC03 and NC02 (``rule_sql``)
+when only NCCI edits do -- ``_sql``'s and ``rule_sql``'s docstrings prove both equal
+``check``. The rest stream out ordered by
 encounter, in Arrow batches, to the caller, which checks each with the rule engine
 (``api.run_batch``, in worker processes): nothing is ever loaded whole into Python.
 
@@ -24,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from fluorocode.adapters.batch import _sql, ptp_sql, summary
+from fluorocode.adapters.batch import _sql, ptp_sql, rule_sql, summary
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
 from fluorocode.adapters.batch.inputs import (
@@ -32,10 +33,11 @@ from fluorocode.adapters.batch.inputs import (
     column_map,
     jsonl_to_parquet,
     kind_of,
+    plain_sql,
     x12_to_parquet,
 )
 from fluorocode.adapters.batch.rows import FINDING_SCHEMA, LINE_SCHEMA
-from fluorocode.domain.codes import FACILITY_POS, NON_FACILITY_POS, ClaimType
+from fluorocode.domain.codes import FACILITY_POS, NON_FACILITY_POS, ClaimType, Program
 from fluorocode.domain.edits import Table
 from fluorocode.domain.encounter_schema import MAX_ID_LENGTH, MAX_LINES, MAX_UNITS
 from fluorocode.domain.modifiers import KNOWN_MODIFIERS
@@ -69,9 +71,11 @@ class DuckDbJob:
         threads: int | None = None,
         say: Progress | None = None,
         program: str = "medicare",
+        payer: str | None = None,
     ) -> None:
         self.inputs = list(inputs)
         self.program = program  # for 837 claims whose SBR09 names none
+        self.payer = payer  # the default payer (--payer): inputs.plain_sql
         self.out = out
         self.editions = editions
         self.max_lines = max_lines
@@ -82,10 +86,13 @@ class DuckDbJob:
         self.db.execute(f"SET memory_limit = '{memory_limit}'")
         self.db.execute(f"SET temp_directory = '{self.tmp / 'spill'}'")
         self.db.execute("SET preserve_insertion_order = false")
+        self.db.execute("SET enable_progress_bar = false")
         if threads:
             self.db.execute(f"SET threads = {int(threads)}")
         self.counts: dict[str, int] = {}
-        self._ptp_rows = ("", "")  # (lines, findings) statements, set by ``prepare``
+        #: the ``lines`` and ``findings`` statements of the ``edits`` encounters, set
+        #: by ``prepare``
+        self._edit_rows: tuple[str, list[str]] = ("", [])
 
     # -- reading -------------------------------------------------------------------
 
@@ -165,7 +172,7 @@ class DuckDbJob:
                    THEN TRY_CAST(line AS BIGINT) END AS line_no,
               date_of_service, place_of_service, claim_type, program,
               coalesce(provider, '') AS provider, code, modifiers, units,
-              global_billing, documentation, note, source, source_ordinal,
+              global_billing, documentation, note, payer, source, source_ordinal,
               claim_type_n, program_n, mods, dos,
               CAST(year(dos) * 10000 + month(dos) * 100 + day(dos) AS INTEGER) AS dosint,
               regexp_full_match(coalesce(code, ''), '[0-9A-Z]{{5}}') AS code_ok,
@@ -182,7 +189,9 @@ class DuckDbJob:
               claim_type_n IN ('professional', 'institutional')
                 AND program_n IN ('medicare', 'medicaid') AS type_ok,
               coalesce(global_billing, '') = '' AND coalesce(documentation, '') = ''
-                AND coalesce(note, '') = '' AND source IS NULL AS plain,
+                AND coalesce(note, '') = '' AND source IS NULL
+                -- the payer's profile and the key's uniqueness (batch inputs)
+                AND {plain_sql(self.payer)} AS plain,
               coalesce(code IN ({special}), false) AS special,
               CASE WHEN claim_type_n = 'institutional' THEN {caps[ClaimType.INSTITUTIONAL]}
                    ELSE {caps[ClaimType.PROFESSIONAL]} END AS cap,
@@ -199,10 +208,12 @@ class DuckDbJob:
         self.say("finding the encounters the rules speak to")
         self.db.execute(f"CREATE TABLE codes_of AS {_sql.ENCOUNTER_CODES}")
         self.db.execute(f"CREATE TABLE claim_edits AS {_sql.CLAIM_EDITS}")
+        self.db.execute(f"CREATE TABLE mue_rows AS {_sql.MUE_ROWS}")
+        self.db.execute(f"CREATE TABLE aoc_addons AS {_sql.AOC_ADDONS}")
         chosen, accepted = ptp_sql.programs()
         self.db.execute(f"CREATE TABLE routes AS {_sql.routes(ptp_sql.quoted(chosen))}")
-        self.say("deciding the encounters only PTP edits speak to")
-        self._prepare_ptp(accepted)
+        self.say("deciding the encounters only NCCI edits speak to")
+        self._prepare_edits(accepted)
         (total,) = self.db.execute("SELECT count(*) FROM lines").fetchone() or (0,)
         (encounters,) = self.db.execute(
             "SELECT count(DISTINCT ekey) FROM lines"
@@ -212,7 +223,7 @@ class DuckDbJob:
                 "SELECT route, count(*) FROM routes GROUP BY route"
             ).fetchall()
         )
-        slow, ptp = routed.get("engine", 0), routed.get("ptp", 0)
+        slow, ptp = routed.get("engine", 0), routed.get("edits", 0)
         self.counts = {
             "lines": total,
             "encounters": encounters,
@@ -247,15 +258,17 @@ class DuckDbJob:
             )
             m = self.editions.parquet(edition, mue_t)
             mue.append(
-                f"SELECT {edition} AS edition, '{mue_t.value}' AS tbl, code, value "
-                f"FROM read_parquet('{m}')"
+                f"SELECT {edition} AS edition, '{mue_t.value}' AS tbl, code, value, "
+                f"mai, rationale FROM read_parquet('{m}')"
             )
         for edition in sorted({e for e, _ in used}):
             a = self.editions.parquet(edition, Table.AOC)
-            aoc.append(
-                f'SELECT {edition} AS edition, addon, "primary" AS primary_code, '
-                f"effective, deletion FROM read_parquet('{a}')"
-            )
+            if self.editions.editions[edition].info.program is not Program.MEDICAID:
+                # NC03 never speaks to Medicaid (``rules.nc03_aoc``)
+                aoc.append(
+                    f'SELECT {edition} AS edition, addon, "primary" AS primary_code, '
+                    f"edit_type, effective, deletion FROM read_parquet('{a}')"
+                )
             self.db.execute(
                 f"CREATE TABLE codes_{edition} AS SELECT {edition} AS edition, "
                 "unnest(?::VARCHAR[]) AS code",
@@ -265,9 +278,10 @@ class DuckDbJob:
         empty = {
             "ptp": "SELECT 0 AS edition, '' AS tbl, '' AS column1, '' AS column2, "
             "0 AS effective, 0 AS deletion, 0 AS indicator, '' AS rationale",
-            "mue": "SELECT 0 AS edition, '' AS tbl, '' AS code, 0 AS value",
+            "mue": "SELECT 0 AS edition, '' AS tbl, '' AS code, 0 AS value, "
+            "0 AS mai, '' AS rationale",
             "aoc": "SELECT 0 AS edition, '' AS addon, '' AS primary_code, "
-            "0 AS effective, 0 AS deletion",
+            "0 AS edit_type, 0 AS effective, 0 AS deletion",
             "codes": "SELECT 0 AS edition, '' AS code",
         }
         for name, parts in (("ptp", ptp), ("mue", mue), ("aoc", aoc), ("codes", codes)):
@@ -292,13 +306,19 @@ class DuckDbJob:
                          AND k.dos = l.dos
               WHERE s.ekey IS NULL"""
 
-    def _prepare_ptp(self, accepted: frozenset[str]) -> None:
-        """The outcomes of the ``ptp`` encounters (``ptp_sql``), and the statements of
-        their rows, which ``finish`` writes with the rest."""
-        self.db.execute(f"CREATE TABLE ptp_facts AS {_sql.PTP_FACTS}")
-        self.db.execute(
-            f"CREATE TABLE ptp_outcomes AS {ptp_sql.outcomes_sql(accepted)}"
-        )
+    def _prepare_edits(self, accepted: frozenset[str]) -> None:
+        """The decisions on the ``edits`` encounters (``ptp_sql``, ``rule_sql``), and
+        the statements of their rows, which ``finish`` writes with the rest."""
+        for name, sql in (
+            ("edit_lines", _sql.EDIT_LINES),
+            ("ptp_facts", _sql.PTP_FACTS),
+            ("ptp_outcomes", ptp_sql.outcomes_sql(accepted)),
+            ("rule_states", rule_sql.STATES),
+            ("aoc_out", rule_sql.aoc_sql(_sql.DUCKDB)),
+            ("mue_out", rule_sql.MUE_SQL),
+        ):
+            self.db.execute(f"CREATE TABLE {name} AS {sql}")
+        editions = self.editions.editions
         used = self.db.execute("SELECT DISTINCT edition, tbl FROM ptp_facts").fetchall()
         rationales = [
             r
@@ -306,11 +326,28 @@ class DuckDbJob:
                 "SELECT DISTINCT rationale FROM ptp_facts"
             ).fetchall()
         ]
-        quarters = {i: e.info.quarter for i, e in enumerate(self.editions.editions)}
-        findings = ptp_sql.findings_sql(
-            _sql.DUCKDB, self.editions.editions, used, rationales
-        )
-        self._ptp_rows = (ptp_sql.lines_sql(_sql.DUCKDB, quarters), findings)
+        aoc_used = [
+            e
+            for (e,) in self.db.execute(
+                "SELECT DISTINCT edition FROM aoc_out"
+            ).fetchall()
+        ]
+        mue_used = self.db.execute(
+            "SELECT DISTINCT edition, mue_table, mai FROM mue_out"
+        ).fetchall()
+        mue_rationales = [
+            r
+            for (r,) in self.db.execute(
+                "SELECT DISTINCT rationale FROM mue_out"
+            ).fetchall()
+        ]
+        quarters = {i: e.info.quarter for i, e in enumerate(editions)}
+        findings = [
+            ptp_sql.findings_sql(_sql.DUCKDB, editions, used, rationales),
+            rule_sql.aoc_findings_sql(_sql.DUCKDB, editions, aoc_used),
+            rule_sql.mue_findings_sql(_sql.DUCKDB, editions, mue_used, mue_rationales),
+        ]
+        self._edit_rows = (rule_sql.lines_sql(_sql.DUCKDB, quarters), findings)
 
     # -- the engine's share --------------------------------------------------------
 
@@ -343,21 +380,21 @@ class DuckDbJob:
         """Write ``lines.parquet`` and ``findings.parquet``: the rows decided in SQL,
         computed as they are written, and the engine's; CSV copies."""
         self.say("writing the results")
-        ptp_lines, ptp_findings = self._ptp_rows
+        edit_lines, edit_findings = self._edit_rows
         names = ", ".join(LINE_SCHEMA.names)
         lines = self.out / "lines.parquet"
         self.db.execute(
             f"""COPY (SELECT {names} FROM ({self._clean_lines()})
-                      UNION ALL SELECT {names} FROM ({ptp_lines})
+                      UNION ALL SELECT {names} FROM ({edit_lines})
                       UNION ALL SELECT {names} FROM read_parquet('{engine_lines}'))
                 TO '{lines}' (FORMAT parquet, COMPRESSION zstd)"""
         )
         findings = self.out / "findings.parquet"
         names = ", ".join(FINDING_SCHEMA.names)
+        parts = [*edit_findings, f"SELECT * FROM read_parquet('{engine_findings}')"]
+        union = " UNION ALL ".join(f"SELECT {names} FROM ({p})" for p in parts)
         self.db.execute(
-            f"""COPY (SELECT {names} FROM ({ptp_findings})
-                      UNION ALL SELECT {names} FROM read_parquet('{engine_findings}'))
-                TO '{findings}' (FORMAT parquet, COMPRESSION zstd)"""
+            f"""COPY ({union}) TO '{findings}' (FORMAT parquet, COMPRESSION zstd)"""
         )
         if csv:
             for path in (lines, findings):

@@ -4,8 +4,11 @@ The object is exactly what ``check`` would be given for the same claim: empty ce
 absent fields (so the contract's defaults apply), a whole number of units is a number,
 anything else is passed on as written so ``parse_encounter`` refuses it by name. What
 only a batch can get wrong -- lines of one encounter that disagree on the place of
-service, claim type or program, line numbers that repeat or are not whole numbers --
-gives a ``rejected`` report naming the column.
+service, claim type or program, two different payers, line numbers that repeat or
+are not whole numbers -- gives a ``rejected`` report naming the column.
+
+The ``payer`` column: the encounter's ``payer`` is the value its lines give (the lines
+that leave it empty do not count); none: absent, so ``check``'s default payer applies.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ STREAM_COLUMNS = (
     "global_billing",
     "documentation",
     "note",
+    "payer",
     "source",
 )
 _WHOLE = re.compile(r"[0-9]+")
@@ -81,10 +85,11 @@ def pending(rows: Sequence[dict[str, Any]]) -> Pending:
         for r in rows
     )
     if first["source"] is not None:
-        obj = json.loads(first["source"])
-        if isinstance(obj, dict) and set(obj) == {"x12"}:  # inputs.x12_to_parquet
-            return Pending(key, source, from_json(obj["x12"]))
-        return Pending(key, (), obj)  # a JSON object that maps onto no lines
+        wrapped = json.loads(first["source"])
+        if "claim" in wrapped:  # an 837 or FHIR encounter (inputs._claim_rows)
+            return Pending(key, source, from_json(wrapped["claim"]))
+        # a JSON object that maps onto no lines (inputs.encounter_rows)
+        return Pending(key, (), wrapped["encounter"])
     errors = _batch_errors(rows)
     if errors:
         enc_id = first["claim_id"]
@@ -133,6 +138,9 @@ def encounter_object(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     note = _first(rows, "note")
     if note is not None:
         obj["note"] = note
+    payer = _first(rows, "payer")
+    if payer is not None:
+        obj["payer"] = payer
     return obj
 
 
@@ -165,6 +173,15 @@ def _batch_errors(rows: Sequence[dict[str, Any]]) -> list[FieldError]:
                     "inconsistent",
                 )
             )
+    payers = {r["payer"] for r in rows if r["payer"] not in (None, "")}
+    if len(payers) > 1:
+        errors.append(
+            FieldError(
+                "payer",
+                f"the lines of one encounter give {len(payers)} different payers",
+                "inconsistent",
+            )
+        )
     numbers = [_line_no(r["line"]) for r in rows]
     if None in numbers:
         errors.append(FieldError("line", "not a whole number", "invalid_line"))

@@ -1,6 +1,6 @@
-"""NC01 in SQL: the output rows of the encounters only PTP edits speak to (issue 10).
+"""NC01 in SQL: the findings of the encounters decided in SQL (issue 10).
 
-``_sql.routes`` proves which encounters these are (route ``ptp``) and ``_sql.PTP_FACTS``
+``_sql.routes`` proves which encounters these are (route ``edits``) and ``_sql.PTP_FACTS``
 gives one row per edit row, with its one column-1 and one column-2 line. Here each
 fact becomes what ``rules.nc01_ptp.PtpRule`` and the engine make of it, as SQL both
 DuckDB and Spark run:
@@ -16,8 +16,8 @@ Nothing is written twice: the messages are the rule's own ``str.format`` templat
 (``nc01_ptp.BUNDLED`` ...) compiled into ``concat``; a line reference is whatever
 ``line_refs`` writes for one line; the evidence JSON and its flattened columns are what
 ``nc01_ptp.finding_evidence`` and ``rows.evidence_columns`` give for a marked edit row,
-with the marks replaced by the row's values. Report status as ``report_status``: a hold
-wins, then a removal (``corrected``), else ``clean`` (only bypassed rows).
+with the marks replaced by the row's values. The encounters' lines, with NC03's and
+NC02's decisions after NC01's, are ``rule_sql``'s.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from fluorocode.adapters.batch._sql import Dialect
 from fluorocode.adapters.batch.editions import TABLES
-from fluorocode.adapters.batch.rows import FINDING_SCHEMA, LINE_SCHEMA, evidence_columns
+from fluorocode.adapters.batch.rows import FINDING_SCHEMA, evidence_columns
 from fluorocode.adapters.store.edition import CompiledEdition
 from fluorocode.adapters.store.layout import OPEN_DELETION
 from fluorocode.domain.codes import (
@@ -40,7 +40,7 @@ from fluorocode.domain.codes import (
     Program,
 )
 from fluorocode.domain.edits import PtpEdit, Table
-from fluorocode.domain.findings import Action, PromptKind, ReportStatus, Status
+from fluorocode.domain.findings import Status
 from fluorocode.jsoncodec import encode
 from fluorocode.rules import nc01_ptp
 from fluorocode.rules.base import line_refs, table_evidence
@@ -121,13 +121,16 @@ def _modifier_list(mods: str, accepted: Iterable[str], column1: str | None) -> s
 
 
 def programs() -> tuple[list[str], frozenset[str]]:
-    """The programs whose built-in payer profile NC01 may be decided in SQL for (no
-    departure, no extra bundle, one set of bypass modifiers), and that set."""
+    """The programs whose built-in payer profile NC01-NC03 may be decided in SQL for
+    (no departure, no extra bundle, no MUE basis, one set of bypass modifiers), and
+    that set."""
     profiles = {p: baseline(p) for p in Program}
     plain = {
         p: prof
         for p, prof in profiles.items()
-        if prof.bypass_departure is None and not prof.extra_bundles
+        if prof.bypass_departure is None
+        and not prof.extra_bundles
+        and prof.mue_basis is None
     }
     accepted = next(iter(plain.values())).bypass_modifiers if plain else frozenset()
     chosen = sorted(
@@ -294,76 +297,3 @@ def findings_sql(
         body = f"CASE {cases} END" if cases else "NULL"
         select.append(f"CAST({body} AS {kind}) AS {name}")
     return f"SELECT {', '.join(select)} FROM ptp_outcomes f"
-
-
-def lines_sql(dialect: Dialect, quarters: Mapping[int, str]) -> str:
-    """The ``lines`` rows (``LINE_SCHEMA``) of the ``ptp`` encounters.
-
-    A line's action is the strongest of the rows it is column 2 of (``Outcome.act``:
-    remove > hold > keep); its question stands unless it is removed (the engine drops
-    the prompts of removed lines); its rules are the findings naming it, each id once,
-    in finding order.
-    """
-    cases = " ".join(f"WHEN {i} THEN {literal(q)}" for i, q in quarters.items())
-    quarter = f"CASE s.edition {cases} END" if cases else "CAST(NULL AS STRING)"
-    remove, hold = 2, 1
-    action = (
-        f"CASE a.act WHEN {remove} THEN '{Action.REMOVE.value}' "
-        f"WHEN {hold} THEN '{Action.HOLD.value}' ELSE '{Action.KEEP.value}' END"
-    )
-    prompt = literal(PromptKind.CONFIRM_DISTINCT_SERVICE.value)
-    status = (
-        f"CASE WHEN s.holds > 0 THEN '{ReportStatus.NEEDS_PROVIDER_INPUT.value}' "
-        f"WHEN s.removals > 0 THEN '{ReportStatus.CORRECTED.value}' "
-        f"ELSE '{ReportStatus.CLEAN.value}' END"
-    )
-    columns = {
-        "claim_id": "l.claim_id",
-        "date_of_service": "l.date_of_service",
-        "provider": "l.provider",
-        "place_of_service": "l.place_of_service",
-        "line": "l.line_no",
-        "code": "l.code",
-        "submitted_modifiers": "l.modifiers",
-        "action": action,
-        "modifiers": "coalesce(l.modifiers, '')",
-        "units": "l.units",
-        "rules": f"coalesce(a.rules, {dialect.empty_strings})",
-        "prompts": f"CASE WHEN a.act = {hold} THEN {dialect.of(prompt)} "
-        f"ELSE {dialect.empty_strings} END",
-        "status": status,
-        "edition": quarter,
-    }
-    assert list(columns) == LINE_SCHEMA.names
-    select = ", ".join(f"{sql} AS {name}" for name, sql in columns.items())
-    act = (
-        f"CASE outcome WHEN '{BUNDLED}' THEN {remove} "
-        f"WHEN '{REQUIRED}' THEN {hold} ELSE 0 END"
-    )
-    return f"""
-WITH named AS (
-  SELECT ekey, line_no, rule, max(edition) AS edition,
-         min(finding) AS first_finding, max(act) AS act FROM (
-    SELECT ekey, edition, line1 AS line_no, outcome AS rule, finding, 0 AS act
-    FROM ptp_outcomes
-    UNION ALL
-    SELECT ekey, edition, line2 AS line_no, outcome AS rule, finding, {act} AS act
-    FROM ptp_outcomes
-  ) n GROUP BY ekey, line_no, rule
-),
-a AS (
-  SELECT ekey, line_no, max(edition) AS edition, max(act) AS act,
-         {dialect.ordered_list("rule", "first_finding")} AS rules
-  FROM named GROUP BY ekey, line_no
-),
-s AS (
-  SELECT ekey, max(edition) AS edition,
-         max(CASE WHEN act = {hold} THEN 1 ELSE 0 END) AS holds,
-         max(CASE WHEN act = {remove} THEN 1 ELSE 0 END) AS removals
-  FROM a GROUP BY ekey
-)
-SELECT {select}
-FROM lines l
-JOIN s ON s.ekey = l.ekey
-LEFT JOIN a ON a.ekey = l.ekey AND a.line_no = l.line_no
-"""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from fluorocode.adapters.batch import _sql, ptp_sql, summary
+from fluorocode.adapters.batch import _sql, ptp_sql, rule_sql, summary
 from fluorocode.adapters.batch.duckdb_job import special_codes
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
@@ -28,10 +28,11 @@ from fluorocode.adapters.batch.inputs import (
     column_map,
     jsonl_to_parquet,
     kind_of,
+    plain_sql,
     x12_to_parquet,
 )
 from fluorocode.adapters.batch.rows import FINDING_SCHEMA, LINE_SCHEMA
-from fluorocode.domain.codes import FACILITY_POS, NON_FACILITY_POS, ClaimType
+from fluorocode.domain.codes import FACILITY_POS, NON_FACILITY_POS, ClaimType, Program
 from fluorocode.domain.edits import Table
 from fluorocode.domain.encounter_schema import MAX_ID_LENGTH, MAX_LINES, MAX_UNITS
 from fluorocode.domain.modifiers import KNOWN_MODIFIERS
@@ -81,11 +82,13 @@ class SparkJob:
         master: str | None = None,
         say: Progress | None = None,
         program: str = "medicare",
+        payer: str | None = None,
     ) -> None:
         from pyspark.sql import SparkSession
 
         self.inputs = list(inputs)
         self.program = program  # for 837 claims whose SBR09 names none
+        self.payer = payer  # the default payer (--payer): inputs.plain_sql
         self.out = out
         self.editions = editions
         self.max_lines = max_lines
@@ -199,7 +202,7 @@ class SparkJob:
                    THEN try_cast(line AS BIGINT) END AS line_no,
               date_of_service, place_of_service, claim_type, program,
               coalesce(provider, '') AS provider, code, modifiers, units AS units_raw,
-              global_billing, documentation, note, source, source_ordinal,
+              global_billing, documentation, note, payer, source, source_ordinal,
               claim_type_n, program_n, mods, dos,
               CAST(year(dos) * 10000 + month(dos) * 100 + day(dos) AS INT) AS dosint,
               coalesce(code, '') RLIKE '^[0-9A-Z]{{5}}$' AS code_ok,
@@ -214,7 +217,9 @@ class SparkJob:
               claim_type_n IN ('professional', 'institutional')
                 AND program_n IN ('medicare', 'medicaid') AS type_ok,
               coalesce(global_billing, '') = '' AND coalesce(documentation, '') = ''
-                AND coalesce(note, '') = '' AND source IS NULL AS plain,
+                AND coalesce(note, '') = '' AND source IS NULL
+                -- the payer's profile and the key's uniqueness (batch inputs)
+                AND {plain_sql(self.payer)} AS plain,
               coalesce(code IN ({special}), false) AS special,
               CASE WHEN claim_type_n = 'institutional' THEN {caps[ClaimType.INSTITUTIONAL]}
                    ELSE {caps[ClaimType.PROFESSIONAL]} END AS cap,
@@ -231,6 +236,8 @@ class SparkJob:
         self.say("finding the encounters the rules speak to")
         self._checkpoint(_sql.ENCOUNTER_CODES, "codes_of")
         self._checkpoint(_sql.CLAIM_EDITS, "claim_edits")
+        self._checkpoint(_sql.MUE_ROWS, "mue_rows")
+        self._checkpoint(_sql.AOC_ADDONS, "aoc_addons")
         chosen, accepted = ptp_sql.programs()
         self._checkpoint(_sql.routes(ptp_sql.quoted(chosen)), "routes")
         self.say("writing the clean encounters")
@@ -250,12 +257,12 @@ class SparkJob:
                            AND k.dos = l.dos
                 WHERE s.ekey IS NULL"""
         )
-        self.say("writing the encounters only PTP edits speak to")
-        self._ptp(accepted, quarters)
+        self.say("deciding the encounters only NCCI edits speak to")
+        self._edits(accepted, quarters)
         ((total, encounters, engine, ptp),) = self.spark.sql(
             """SELECT count(*), count(DISTINCT ekey),
                       (SELECT count(*) FROM routes WHERE route = 'engine'),
-                      (SELECT count(*) FROM routes WHERE route = 'ptp')
+                      (SELECT count(*) FROM routes WHERE route = 'edits')
                FROM lines"""
         ).collect()
         self.counts = {
@@ -266,26 +273,38 @@ class SparkJob:
         }
         return self.counts
 
-    def _ptp(self, accepted: frozenset[str], quarters: dict[int, str]) -> None:
-        """The lines and findings of the ``ptp`` encounters (``ptp_sql``)."""
-        self._checkpoint(_sql.PTP_FACTS, "ptp_facts")
-        self._checkpoint(ptp_sql.outcomes_sql(accepted), "ptp_outcomes")
-        used = [
-            (r[0], r[1])
-            for r in self.spark.sql(
-                "SELECT DISTINCT edition, tbl FROM ptp_facts"
-            ).collect()
-        ]
-        rationales = [
-            r[0]
-            for r in self.spark.sql(
-                "SELECT DISTINCT rationale FROM ptp_facts"
-            ).collect()
-        ]
-        self.ptp_findings = self.spark.sql(
-            ptp_sql.findings_sql(_sql.SPARK, self.editions.editions, used, rationales)
+    def _edits(self, accepted: frozenset[str], quarters: dict[int, str]) -> None:
+        """The lines and findings of the ``edits`` encounters (``ptp_sql``,
+        ``rule_sql``)."""
+        for name, sql in (
+            ("edit_lines", _sql.EDIT_LINES),
+            ("ptp_facts", _sql.PTP_FACTS),
+            ("ptp_outcomes", ptp_sql.outcomes_sql(accepted)),
+            ("rule_states", rule_sql.STATES),
+            ("aoc_out", rule_sql.aoc_sql(_sql.SPARK)),
+            ("mue_out", rule_sql.MUE_SQL),
+        ):
+            self._checkpoint(sql, name)
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            return [tuple(r) for r in self.spark.sql(sql).collect()]
+
+        editions = self.editions.editions
+        used = rows("SELECT DISTINCT edition, tbl FROM ptp_facts")
+        rationales = [r for (r,) in rows("SELECT DISTINCT rationale FROM ptp_facts")]
+        aoc_used = [e for (e,) in rows("SELECT DISTINCT edition FROM aoc_out")]
+        mue_used = rows("SELECT DISTINCT edition, mue_table, mai FROM mue_out")
+        mue_rationales = [r for (r,) in rows("SELECT DISTINCT rationale FROM mue_out")]
+        findings = self.spark.sql(
+            ptp_sql.findings_sql(_sql.SPARK, editions, used, rationales)
         )
-        self.ptp_lines = self.spark.sql(ptp_sql.lines_sql(_sql.SPARK, quarters))
+        for sql in (
+            rule_sql.aoc_findings_sql(_sql.SPARK, editions, aoc_used),
+            rule_sql.mue_findings_sql(_sql.SPARK, editions, mue_used, mue_rationales),
+        ):
+            findings = findings.unionByName(self.spark.sql(sql))
+        self.edit_findings = findings
+        self.edit_lines = self.spark.sql(rule_sql.lines_sql(_sql.SPARK, quarters))
 
     def _editions(self) -> None:
         from pyspark.sql.types import (
@@ -339,16 +358,18 @@ class SparkJob:
             name = f"mue_{edition}_{mue_t.value}"
             self._table(edition, mue_t, ("code",), batch, name)
             mue.append(
-                f"SELECT {edition} AS edition, '{mue_t.value}' AS tbl, code, value "
-                f"FROM {name}"
+                f"SELECT {edition} AS edition, '{mue_t.value}' AS tbl, code, value, "
+                f"mai, rationale FROM {name}"
             )
         for edition in sorted({e for e, _ in used}):
             name = f"aoc_{edition}"
             self._table(edition, Table.AOC, ("addon",), batch, name)
-            aoc.append(
-                f"SELECT {edition} AS edition, addon, `primary` AS primary_code, "
-                f"effective, deletion FROM {name}"
-            )
+            if self.editions.editions[edition].info.program is not Program.MEDICAID:
+                # NC03 never speaks to Medicaid (``rules.nc03_aoc``)
+                aoc.append(
+                    f"SELECT {edition} AS edition, addon, `primary` AS primary_code, "
+                    f"edit_type, effective, deletion FROM {name}"
+                )
             known = sorted(set(self.editions.codes(edition)).intersection(batch))
             self._view(
                 self.spark.createDataFrame(
@@ -360,9 +381,10 @@ class SparkJob:
         empty = {
             "ptp": "SELECT 0 AS edition, '' AS tbl, '' AS column1, '' AS column2, "
             "0 AS effective, 0 AS deletion, 0 AS indicator, '' AS rationale",
-            "mue": "SELECT 0 AS edition, '' AS tbl, '' AS code, 0 AS value",
+            "mue": "SELECT 0 AS edition, '' AS tbl, '' AS code, 0 AS value, "
+            "0 AS mai, '' AS rationale",
             "aoc": "SELECT 0 AS edition, '' AS addon, '' AS primary_code, "
-            "0 AS effective, 0 AS deletion",
+            "0 AS edit_type, 0 AS effective, 0 AS deletion",
             "codes": "SELECT 0 AS edition, '' AS code",
         }
         for name, parts in (("ptp", ptp), ("mue", mue), ("aoc", aoc), ("codes", codes)):
@@ -409,10 +431,10 @@ class SparkJob:
         )
         lines = (
             self.clean.select(*LINE_SCHEMA.names)
-            .unionByName(self.ptp_lines)
+            .unionByName(self.edit_lines)
             .unionByName(engine)
         )
-        findings = self.ptp_findings.unionByName(
+        findings = self.edit_findings.unionByName(
             self.spark.createDataFrame(
                 _tuples(pq.read_table(engine_findings)),
                 schema=_spark_schema(FINDING_SCHEMA),

@@ -10,8 +10,13 @@ the recorded check rested on, and says whether the record was reproduced
 (``reproduced``: false means the engine or the edition changed since; the record's
 own verdict is still the one compared).
 
+An encounter of a claims file comes checked already by its reader (``Traced``: the
+claim's places named, an inpatient bill not subject to the edits), its before report
+and the encounter the rules saw; the rest is as for a contract encounter.
+
 An encounter of another program than the edition's, or dated after the edition's
-quarter (which that edition cannot answer: design.md, Editions), is not replayable.
+quarter (which that edition cannot answer: design.md, Editions), is not replayable;
+nor is a claim the edits do not apply to.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fluorocode.adapters.audit.records import (
+    NOT_SUBJECT_REASON,
     AuditRecord,
     NotReplayable,
     replay_encounter,
@@ -59,6 +65,18 @@ class BadItem:
 
     where: str
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Traced:
+    """An encounter its reader checked already (a claims file's): ``where`` names it
+    (claim, date of service), ``report`` is its check under the edition its date and
+    program select, ``encounter`` the encounter the rules saw (None: rejected, or not
+    subject to the edits)."""
+
+    where: dict[str, Any]
+    report: Report
+    encounter: Encounter | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,15 +176,23 @@ def replay_encounters(
     checker: ReplayChecker,
     edition: EditLookup,
 ) -> Iterator[Replayed]:
-    """Replay contract encounters (decoded JSON objects, or ``BadItem``) in order."""
+    """Replay contract encounters (decoded JSON objects, ``BadItem`` or ``Traced``) in
+    order."""
     for position, obj in enumerate(items):
-        where = {"position": position}
+        where: dict[str, Any] = {"position": position}
         if isinstance(obj, BadItem):
             yield Replayed(where, None, reason=f"{obj.where}: {obj.message}")
             continue
-        report, encounter = checker.check_traced(obj)
-        if encounter is None or report.status is ReportStatus.REJECTED:
+        if isinstance(obj, Traced):
+            where.update(obj.where)
+            report, encounter = obj.report, obj.encounter
+        else:
+            report, encounter = checker.check_traced(obj)
+        if report.status is ReportStatus.REJECTED:
             yield Replayed(where, report.encounter_id, reason=_invalid(report))
+            continue
+        if encounter is None:  # a claim the edits do not apply to (``Traced``)
+            yield Replayed(where, report.encounter_id, reason=NOT_SUBJECT_REASON)
             continue
         why = _unanswerable(encounter, edition)
         if why is not None:

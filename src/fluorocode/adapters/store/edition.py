@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -117,10 +117,14 @@ class CompiledEdition:
         self._codes = read_column(path / CODES_FILE)
         # what lookups found, by table and code (PTP: by pair key)
         self._memo: dict[Table, dict[Any, Any]] = {t: {} for t in self._present}
-        self._partner_memo: dict[Table, dict[str, frozenset[int]]] = {
+        self._partner_memo: dict[Table, dict[str, tuple[int, frozenset[int]]]] = {
             t: {} for t in self._present
         }
         self._known: dict[str, bool] = {}
+        # the small tables' memos, None when absent (per-line lookups: no Table
+        # member is looked up on the class, a slow attribute on Python 3.11)
+        self._aoc_memo = self._memo.get(Table.AOC)
+        self._pfs_memo = self._memo.get(Table.PFS)
         self._first = {
             Table(t): date.fromisoformat(d) if d else None
             for t, d in self._manifest.get("first_effective", {}).items()
@@ -195,32 +199,32 @@ class CompiledEdition:
         once (:meth:`_partners`), a pair's rows built once; later claims with the same
         codes are answered from memory.
         """
-        if not self.has_table(table):
-            return []
+        known_partners = self._partner_memo.get(table)
+        if known_partners is None:
+            return []  # the edition does not hold the table
         distinct = sorted(set(codes))
         if len(distinct) < 2:
             return []
-        keys = {code_key(c): c for c in distinct}  # in the order of the sorted codes
-        claim = set(keys)
+        # each code's key and partners, in the order of the sorted codes
+        seen = [known_partners.get(c) or self._partners(table, c) for c in distinct]
+        code_of = {key: code for (key, _), code in zip(seen, distinct, strict=True)}
+        claim = set(code_of)
         memo = self._memo[table]
-        known_partners = self._partner_memo[table]
         out: list[PtpEdit] = []
-        for ka, a in keys.items():
-            partners = known_partners.get(a)
-            if partners is None:
-                partners = self._partners(table, a, ka)
+        for (ka, partners), a in zip(seen, distinct, strict=True):
             hits = claim & partners  # walks the smaller set
             for kb in sorted(hits) if hits else ():
                 pair = ka * CODE_SPACE + kb
                 rows = memo.get(pair)
                 if rows is None:
-                    rows = self._pair_rows(table, a, keys[kb], pair)
+                    rows = self._pair_rows(table, a, code_of[kb], pair)
                     _remember(memo, pair, rows, _PAIRS)
                 out += rows
         return out
 
-    def _partners(self, table: Table, code: str, key: int) -> frozenset[int]:
-        """The keys of the codes that ``code`` heads a row with (column 1 -> column 2).
+    def _partners(self, table: Table, code: str) -> tuple[int, frozenset[int]]:
+        """The code's key, and the keys of the codes it heads a row with (column 1 ->
+        column 2).
 
         One slice of the sorted keys, read once per code and remembered (as integers:
         a set of them costs a fraction of the rows it stands for). Never the code itself.
@@ -228,11 +232,13 @@ class CompiledEdition:
         memo = self._partner_memo[table]
         found = memo.get(code)
         if found is None:
+            key = code_key(code)
             keys = self._tables[table]["key"]
             base = key * CODE_SPACE
             lo = bisect_left(keys, base)
             hi = bisect_left(keys, base + CODE_SPACE, lo)
-            found = frozenset([k - base for k in keys[lo:hi].tolist()]) - {key}
+            partners = frozenset([k - base for k in keys[lo:hi].tolist()]) - {key}
+            found = (key, partners)
             _remember(memo, code, found, _PARTNER_CODES)
         return found
 
@@ -303,9 +309,9 @@ class CompiledEdition:
         return found
 
     def pfs(self, code: str) -> PfsIndicators | None:
-        if not self.has_table(Table.PFS):
+        memo = self._pfs_memo
+        if memo is None:
             return None
-        memo = self._memo[Table.PFS]
         found: PfsIndicators | None = memo.get(code, _UNSEEN)
         if found is _UNSEEN:
             found = None
@@ -324,15 +330,28 @@ class CompiledEdition:
         return found
 
     def aoc_for_addon(self, addon: str) -> list[AocEdit]:
-        if not self.has_table(Table.AOC):
-            return []
-        memo = self._memo[Table.AOC]
-        found: tuple[AocEdit, ...] | None = memo.get(addon)
+        return list(self._aoc_rows(addon)[0])
+
+    def aoc_with_primaries(self, addon: str, codes: Collection[str]) -> list[AocEdit]:
+        rows, by_primary = self._aoc_rows(addon)
+        at = {i for code in codes for i in by_primary.get(code, ())}
+        return [rows[i] for i in sorted(at)] if at else []  # in the rows' own order
+
+    def _aoc_rows(
+        self, addon: str
+    ) -> tuple[tuple[AocEdit, ...], dict[str, tuple[int, ...]]]:
+        """An add-on's rows (in key order) and where each primary's rows are among
+        them; read once per add-on and remembered."""
+        memo = self._aoc_memo
+        if memo is None:
+            return (), {}
+        found: tuple[tuple[AocEdit, ...], dict[str, tuple[int, ...]]] | None
+        found = memo.get(addon)
         if found is None:
             lo_key, hi_key = _code_range(addon)
             lo, hi = self._span(Table.AOC, lo_key * CODE_SPACE, hi_key * CODE_SPACE)
             arrays = self._tables[Table.AOC]
-            found = tuple(
+            rows = tuple(
                 AocEdit(
                     addon,
                     key_code(arrays["key"][row] % CODE_SPACE),
@@ -342,8 +361,12 @@ class CompiledEdition:
                 )
                 for row in range(lo, hi)
             )
+            positions: dict[str, list[int]] = {}
+            for i, row in enumerate(rows):
+                positions.setdefault(row.primary, []).append(i)
+            found = (rows, {p: tuple(at) for p, at in positions.items()})
             _remember(memo, addon, found, _CODES)
-        return list(found)
+        return found
 
 
 #: How many lookups an edition remembers (per table) before it starts afresh: far more

@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 from fluorocode.adapters.store.edition import CompiledEdition
 from fluorocode.domain.codes import Program
@@ -46,6 +47,11 @@ Paths = list[Path]  # ``list`` is shadowed by EditionRegistry.list inside the cl
 #: older than the listing (file system timestamps are coarse: two changes within one
 #: tick would otherwise look like none). Until then the directory is read again.
 _RACY_NS = 1_000_000_000
+#: A trusted listing is used without looking at the directory again for this long
+#: (issue 11: a stat per check cost more than some rules). An install or removal by
+#: any registry of this process is seen at once (``_changes``); one by another process
+#: within this much.
+_RECHECK_NS = 10_000_000
 _OPEN_ATTEMPTS = 4
 
 
@@ -63,11 +69,17 @@ def edition_name(program: Program, quarter: str) -> str:
 class EditionRegistry:
     """The editions under ``home``; opened editions are cached per import."""
 
+    #: Installs and removals made in this process so far, by any registry.
+    _changes: ClassVar[int] = 0
+
     def __init__(self, home: Path) -> None:
         self.home = home
         self.root = home / "editions"
         self._open: dict[str, tuple[str, int, CompiledEdition]] = {}
         self._listing: tuple[int, int, list[CompiledEdition]] | None = None
+        # when (monotonic) the trusted listing was last checked against the directory,
+        # and this process's installs and removals by then
+        self._checked: tuple[int, int] = (0, -1)
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._lock_fd: int | None = None
@@ -117,18 +129,26 @@ class EditionRegistry:
         """Every readable edition, by program then quarter.
 
         Cached until the editions directory changes: installs and removals rename
-        entries in it, which moves its modification time (see ``_RACY_NS``).
+        entries in it, which moves its modification time (see ``_RACY_NS``). The
+        directory is looked at again at most every ``_RECHECK_NS``, and after any
+        install or removal in this process.
         """
+        listing = self._listing
+        changes = EditionRegistry._changes  # read before the stat: a change after it
+        now = time.monotonic_ns()  # is seen by the next call
+        if listing is not None and self._checked[1] == changes:
+            if now - self._checked[0] < _RECHECK_NS:
+                return listing[2]
         try:
             stamp = self.root.stat().st_mtime_ns
         except OSError:
             return []
-        listing = self._listing
         if (
             listing is not None
             and listing[0] == stamp
             and listing[1] - stamp > _RACY_NS
         ):
+            self._checked = (now, changes)
             return listing[2]
         taken = time.time_ns()
         out = []
@@ -139,6 +159,8 @@ class EditionRegistry:
             except (ValueError, EditionError):
                 continue  # a foreign or broken directory is not an edition
         self._listing = (stamp, taken, out)
+        if taken - stamp > _RACY_NS:  # trusted already: stands for the interval
+            self._checked = (now, changes)
         return out
 
     def list(self) -> list[EditionInfo]:
@@ -262,6 +284,7 @@ class EditionRegistry:
             if old is not None:
                 _discard(old, self.root)
             self._open.pop(name, None)
+            _changed()
         return final
 
     def remove(self, program: Program, quarter: str) -> None:
@@ -275,6 +298,13 @@ class EditionRegistry:
             _fsync_dir(self.root)
             _discard(target, self.root)
             self._open.pop(name, None)
+            _changed()
+
+
+def _changed() -> None:
+    """Make every registry of this process look at its directory again."""
+    # not atomic across threads, but any two bumps still leave it changed
+    EditionRegistry._changes += 1
 
 
 def _moved(link: Path, target: str) -> bool:

@@ -12,11 +12,12 @@ costs CPU in proportion to the body (reading the JSON, the checks, the audit rec
 hashes, writing the answer) runs in a worker thread, never on the event loop, so one
 large request does not hold up ``/healthz`` or anyone else's (``service.checking``).
 Answers are written with ``render``: strict JSON, never ``NaN`` or ``Infinity``.
+``/v1/check`` is declared here and served by ``service.check_endpoint`` (the hot path,
+past the framework: ``service.edge`` hands its requests over).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
@@ -24,15 +25,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from fluorocode.api import CLAIMS_MEDIA_TYPES, edition_to_dict, extract_note
-from fluorocode.errors import AuditError, DiffRequestError, FieldError
-from fluorocode.service import media, schemas
+from fluorocode.errors import DiffRequestError, FieldError
+from fluorocode.service import check_endpoint, media, schemas
 from fluorocode.service.auth import SECURED, authorize
-from fluorocode.service.checking import (
-    check_body,
-    claims_body,
-    read_json,
-    render,
-)
+from fluorocode.service.checking import read_json, render
 from fluorocode.service.errors import HttpError
 from fluorocode.service.replaying import replay_body
 
@@ -139,50 +135,33 @@ async def check(
         ),
     ] = None,
 ) -> Response:
-    """Check the encounters or claims (``api``), audit every report, then answer."""
+    """Check the encounters or claims (``api``), audit every report, then answer.
+
+    ``service.edge`` serves this operation with ``check_endpoint.CheckEndpoint``, past
+    the framework; this is the same work for an app without the edge in front.
+    """
     key = authorize(request, "check")
     service = request.app.state.service
-    # the default payer and the claims' program, refused before the body is read
-    checker = service.checker.with_payer(payer)
-    claims_program = checker.claims_program(program)
-    # what the body is and what to answer, before a byte of it is read
-    fmt = media.body_format(request.headers.get("content-type"))
-    offered = [media.JSON] if fmt == "json" else [media.JSON, CLAIMS_MEDIA_TYPES[fmt]]
-    accept = media.negotiate(request.headers.get("accept"), offered)
+    # the default payer, the claims' program, what the body is and what to answer,
+    # refused before a byte of the body is read
+    plan = check_endpoint.prepare(
+        service,
+        payer,
+        program,
+        request.headers.get("content-type"),
+        request.headers.get("accept"),
+    )
     body = await request.body()
     # the CPU work (reading the body, the checks, writing the answer, the audit
-    # records' hashes) runs in a worker thread: the event loop stays free for /healthz
+    # records' hashes) runs on a check thread: the event loop stays free for /healthz
     # and other requests
-    if fmt == "json":
-        work = await anyio.to_thread.run_sync(
-            check_body, checker, body, key.name, request.state.request_id
-        )
-    else:
-        work = await anyio.to_thread.run_sync(
-            claims_body,
-            checker,
-            body,
-            fmt,
-            accept,
-            claims_program,
-            key.name,
-            request.state.request_id,
-        )
-    request.state.encounters = work.count
-    written = service.writer.submit(work.records)
-    answer, media_type, headers = work.answer, work.media_type, work.headers
-    # from here only the writer holds the records: they are freed on its thread, not
-    # object by object on the event loop's
-    del work
-    try:
-        await asyncio.wrap_future(written)
-    except AuditError as exc:
-        raise HttpError(
-            503,
-            "the check was not recorded, so not answered; see the server log "
-            f"(request {request.state.request_id})",
-        ) from exc
-    return Response(answer, media_type=media_type, headers=headers)
+    checked = await check_endpoint.answer(
+        service, plan, body, key, request.state.request_id
+    )
+    request.state.encounters = checked.count
+    return Response(
+        checked.answer, media_type=checked.media_type, headers=checked.headers
+    )
 
 
 @router.post(
