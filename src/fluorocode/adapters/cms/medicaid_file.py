@@ -49,13 +49,12 @@ import numpy as np
 import polars as pl
 
 from fluorocode.adapters.cms import mue_file, ptp_file
-from fluorocode.adapters.cms._common import Field, find_header, utf8_bytes
+from fluorocode.adapters.cms._common import Field, utf8_bytes
 from fluorocode.adapters.cms._distinct import Distinct, distinct_columns
 from fluorocode.adapters.cms._rules import (
     MAX_YEAR,
     MIN_YEAR,
     Failure,
-    RowRule,
     Rule,
     ValueRule,
     check_rows,
@@ -65,8 +64,6 @@ from fluorocode.adapters.cms._sheet import read_sheet
 from fluorocode.adapters.cms._text import (
     head_rows,
     read_csv_table,
-    read_tab_rows,
-    truncated_tail,
 )
 
 __all__ = [
@@ -190,23 +187,7 @@ def _ptp_rules(bad_effective: list[str], bad_deletion: list[str]) -> tuple[Rule,
             "deletion date {deletion!r} is neither empty, '*' nor a real date written "
             + date_forms,
         ),
-        ValueRule(
-            "indicator",
-            "indicator",
-            lambda v: ~v.is_in(["0", "1", "9"]),
-            "modifier indicator {indicator!r} is not 0, 1 or 9",
-        ),
-        RowRule(
-            "deletion",
-            (pl.col("_indicator") != 9) & (pl.col("_effective") > pl.col("_deletion")),
-            "effective date {effective} is after deletion date {deletion}",
-        ),
-        ValueRule(
-            "rationale",
-            "rationale",
-            lambda v: v == "",
-            "the PTP edit rationale is empty",
-        ),
+        *ptp_file.INDICATOR_AND_RATIONALE_RULES,
     )
 
 
@@ -223,28 +204,8 @@ def parse_medicaid_ptp_txt(
     Raises:
         EditFileFormatError: anything malformed; see the module docstring.
     """
-    text = utf8_bytes(data, name)
-    head = head_rows(text)
-    header = find_header(
-        head.cells,
-        _PTP_FIELDS,
-        _PTP_ANCHORS,
-        name,
-        lambda i: i + 1,
-        continuation=_WRAPPED,
-    )
-    names = header.names()
-    rows = read_tab_rows(
-        text,
-        head.offsets[header.end],
-        header.end,
-        names,
-        name,
-        last_never_empty=names[-1] == "rationale",
-        categorical=True,
-    )
-    found = rows.failures + truncated_tail(rows.frame, "rationale", rows.terminated)
-    return _finish_ptp(rows.frame, name, rows.line_of, found, header.width)
+    rows, found, width = ptp_file.tab_rows(data, name, _PTP_FIELDS, _PTP_ANCHORS)
+    return _finish_ptp(rows.frame, name, rows.line_of, found, width)
 
 
 def read_medicaid_ptp_xlsx(data: bytes, name: str) -> pl.DataFrame:
@@ -295,35 +256,6 @@ def _finish_ptp(
     return frame, {c: seen[c] for c in _TEXT}
 
 
-_MUE_RULES: tuple[Rule, ...] = (
-    code_rule("code", "HCPCS/CPT code"),
-    ValueRule(
-        "value",
-        "value",
-        lambda v: v.str.contains(r"^-\d+$"),
-        "MUE value {value} is negative",
-    ),
-    ValueRule(
-        "value",
-        "value",
-        lambda v: ~v.str.contains(r"^\d+$"),
-        "MUE value {value!r} is not a whole number",
-    ),
-    ValueRule(
-        "value",
-        "value",
-        lambda v: v.cast(pl.Int32, strict=False).is_null(),
-        "MUE value {value!r} is too large",
-    ),
-    ValueRule(
-        "mai",
-        "mai",
-        lambda v: ~v.str.contains(r"^[123](?:\s|$)"),
-        "MUE adjudication indicator {mai!r} does not start with 1, 2 or 3",
-    ),
-)
-
-
 def read_medicaid_mue_text(data: bytes, name: str) -> pl.DataFrame:
     """A Medicaid MUE text file (TAB- or comma-separated) as ``mue_file.SCHEMA``.
 
@@ -365,7 +297,7 @@ def _finish_mue(
         raw = raw.with_columns(pl.lit("1", pl.String).alias("mai"))
     if "rationale" not in raw.columns:
         raw = raw.with_columns(pl.lit("", pl.String).alias("rationale"))
-    check_rows(raw, _MUE_RULES, width, name, line_of, found)
+    check_rows(raw, mue_file.RULES, width, name, line_of, found)
     frame = raw.select(
         pl.col("code"),
         pl.col("value").cast(pl.Int32),

@@ -74,7 +74,8 @@ _FIELDS = (
 )
 _ANCHORS = ("code", "value")
 
-_RULES: tuple[Rule, ...] = (
+#: The row checks of an MUE table (shared with the Medicaid reader).
+RULES: tuple[Rule, ...] = (
     code_rule("code", "HCPCS/CPT code"),
     ValueRule(
         "value",
@@ -134,7 +135,7 @@ def _finish(
     found: Sequence[Failure],
     width: int,
 ) -> pl.DataFrame:
-    check_rows(raw, _RULES, width, name, line_of, found)
+    check_rows(raw, RULES, width, name, line_of, found)
     frame = raw.select(
         pl.col("code"),
         pl.col("value").cast(pl.Int32),

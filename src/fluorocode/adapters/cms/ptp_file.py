@@ -64,7 +64,12 @@ from fluorocode.adapters.cms._rules import (
     is_yyyymmdd,
 )
 from fluorocode.adapters.cms._sheet import iso_to_yyyymmdd, read_sheet
-from fluorocode.adapters.cms._text import head_rows, read_tab_rows, truncated_tail
+from fluorocode.adapters.cms._text import (
+    TabRows,
+    head_rows,
+    read_tab_rows,
+    truncated_tail,
+)
 
 __all__ = ["OPEN_DELETION", "SCHEMA", "parse_ptp_txt", "read_ptp_txt", "read_ptp_xlsx"]
 
@@ -100,6 +105,27 @@ _FIELDS = (
 _ANCHORS = ("column1", "column2")
 _WRAPPED = 5  # continuation rows allowed under the header row (three in real files)
 
+#: The checks after the dates, shared with the Medicaid reader (whose dates differ).
+INDICATOR_AND_RATIONALE_RULES: tuple[Rule, ...] = (
+    ValueRule(
+        "indicator",
+        "indicator",
+        lambda v: ~v.is_in(["0", "1", "9"]),
+        "modifier indicator {indicator!r} is not 0, 1 or 9",
+    ),
+    RowRule(
+        "deletion",
+        (pl.col("_indicator") != 9) & (pl.col("_effective") > pl.col("_deletion")),
+        "effective date {effective} is after deletion date {deletion}",
+    ),
+    ValueRule(
+        "rationale",
+        "rationale",
+        lambda v: v == "",
+        "the PTP edit rationale is empty",
+    ),
+)
+
 _RULES: tuple[Rule, ...] = (
     code_rule("column1", "Column 1"),
     code_rule("column2", "Column 2"),
@@ -121,23 +147,7 @@ _RULES: tuple[Rule, ...] = (
         lambda v: (v != "*") & ~is_yyyymmdd(v),
         "deletion date {deletion!r} is neither '*' nor a real date written YYYYMMDD",
     ),
-    ValueRule(
-        "indicator",
-        "indicator",
-        lambda v: ~v.is_in(["0", "1", "9"]),
-        "modifier indicator {indicator!r} is not 0, 1 or 9",
-    ),
-    RowRule(
-        "deletion",
-        (pl.col("_indicator") != 9) & (pl.col("_effective") > pl.col("_deletion")),
-        "effective date {effective} is after deletion date {deletion}",
-    ),
-    ValueRule(
-        "rationale",
-        "rationale",
-        lambda v: v == "",
-        "the PTP edit rationale is empty",
-    ),
+    *INDICATOR_AND_RATIONALE_RULES,
 )
 #: The raw columns, each seen through its distinct values (``_distinct``).
 _RAW = tuple(SCHEMA)
@@ -165,10 +175,20 @@ def parse_ptp_txt(data: bytes, name: str) -> tuple[pl.DataFrame, dict[str, Disti
     Raises:
         EditFileFormatError: anything malformed; see the module docstring.
     """
+    rows, found, width = tab_rows(data, name, _FIELDS, _ANCHORS)
+    return _finish(rows.frame, name, rows.line_of, found, width)
+
+
+def tab_rows(
+    data: bytes, name: str, fields: Sequence[Field], anchors: Sequence[str]
+) -> tuple[TabRows, list[Failure], int]:
+    """The rows of a TAB-separated PTP file under its (wrapped) header, the failures
+    found reading them (a truncated last row included) and the header's width; shared
+    with the Medicaid reader, whose header names differ."""
     text = utf8_bytes(data, name)
     head = head_rows(text)
     header = find_header(
-        head.cells, _FIELDS, _ANCHORS, name, lambda i: i + 1, continuation=_WRAPPED
+        head.cells, fields, anchors, name, lambda i: i + 1, continuation=_WRAPPED
     )
     names = header.names()
     rows = read_tab_rows(
@@ -181,7 +201,7 @@ def parse_ptp_txt(data: bytes, name: str) -> tuple[pl.DataFrame, dict[str, Disti
         categorical=True,
     )
     found = rows.failures + truncated_tail(rows.frame, "rationale", rows.terminated)
-    return _finish(rows.frame, name, rows.line_of, found, header.width)
+    return rows, found, header.width
 
 
 def read_ptp_xlsx(data: bytes, name: str) -> pl.DataFrame:
