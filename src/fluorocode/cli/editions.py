@@ -7,7 +7,6 @@ Program names and quarters are matched case-insensitively everywhere (issue 8):
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 import time
@@ -16,23 +15,10 @@ from pathlib import Path
 import click
 
 from fluorocode.api import Checker, edition_to_dict
-from fluorocode.cli._options import format_option, home_option
+from fluorocode.cli._options import PROGRAM, format_option, home_option, quarter
+from fluorocode.cli.editions_diff import diff_command
 from fluorocode.domain.codes import Program
 from fluorocode.domain.edits import EditionInfo
-
-#: ``--program`` and the PROGRAM argument: any case; the callback gets the canonical name.
-PROGRAM: click.Choice[str] = click.Choice(
-    [p.value for p in Program], case_sensitive=False
-)
-_QUARTER = re.compile(r"(\d{4})-?Q([1-4])")
-
-
-def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """A quarter in any case (``2024q3``, ``2024-Q3``) as the store names it (``2024Q3``)."""
-    match = _QUARTER.fullmatch(value.strip().upper())
-    if match is None:
-        raise click.BadParameter(f"{value!r} is not a quarter such as 2024Q3")
-    return f"{match[1]}Q{match[2]}"
 
 
 @click.group("editions")
@@ -82,7 +68,7 @@ def import_command(
 
 
 @editions_group.command("fetch")
-@click.argument("quarter", callback=_quarter)
+@click.argument("quarter", callback=quarter)
 @click.option(
     "--program",
     type=PROGRAM,
@@ -245,7 +231,7 @@ def list_command(fmt: str, home: str | None) -> None:
 
 @editions_group.command("show")
 @click.argument("program", type=PROGRAM)
-@click.argument("quarter", callback=_quarter)
+@click.argument("quarter", callback=quarter)
 @home_option
 def show_command(program: str, quarter: str, home: str | None) -> None:
     """Show one edition's tables and source files with their checksums.
@@ -258,7 +244,7 @@ def show_command(program: str, quarter: str, home: str | None) -> None:
 
 @editions_group.command("remove")
 @click.argument("program", type=PROGRAM)
-@click.argument("quarter", callback=_quarter)
+@click.argument("quarter", callback=quarter)
 @home_option
 def remove_command(program: str, quarter: str, home: str | None) -> None:
     """Remove one edition.
@@ -274,8 +260,5 @@ def _line(info: EditionInfo) -> str:
     label = " (demo)" if info.demo else ""
     return f"{info.program.value} {info.quarter} {info.version}{label}: {tables}"
 
-
-# ``diff`` has its own module; imported last, as it reuses PROGRAM and _quarter above
-from fluorocode.cli.editions_diff import diff_command  # noqa: E402
 
 editions_group.add_command(diff_command)

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fluorocode.api import Checker
-from fluorocode.cli._options import format_option, home_option
-from fluorocode.cli.editions import PROGRAM, _quarter
+from fluorocode.cli._options import PROGRAM, format_option, home_option, quarter
 from fluorocode.domain.edits import Table
 
 if TYPE_CHECKING:
@@ -32,9 +31,9 @@ TABLE_ROWS = 50
 
 @click.command("diff")
 @click.argument("program_a", type=PROGRAM)
-@click.argument("quarter_a", callback=_quarter)
+@click.argument("quarter_a", callback=quarter)
 @click.argument("program_b", type=PROGRAM)
-@click.argument("quarter_b", callback=_quarter)
+@click.argument("quarter_b", callback=quarter)
 @click.option(
     "--codes",
     multiple=True,
