@@ -17,30 +17,13 @@ import csv
 from pathlib import Path
 from typing import Any
 
-PTP_HEADER = (
-    "CPT only copyright 2023 American Medical Association.  All rights reserved.\t\t\t\t\t\t\r\n"
-    "Column1/Column2 Edits\t\t\t\t\t\t\r\n"
-    "Column 1\tColumn 2\t*=in existence\tEffective\tDeletion\tModifier\tPTP Edit Rationale\r\n"
-    "\t\tprior to 1996\tDate\tDate\t0=not allowed\t\r\n"
-    "\t\t\t\t*=no data\t1=allowed\t\r\n"
-    "\t\t\t\t\t9=not applicable\t\r\n"
-)
-MUE_HEADER = (
-    '"CPT codes and descriptions only are copyright 2023 American Medical '
-    'Association.",,,\r\n'
-    '"HCPCS/\nCPT Code",Practitioner Services MUE Values,MUE Adjudication Indicator,'
-    "MUE Rationale\r\n"
-)
+from editions._cms import AOC_HEADER, MUE_HEADER, PTP_HEADER
+
 MAI_TEXT = {
     "1": "1 Line Edit",
     "2": "2 Date of Service Edit: Policy",
     "3": "3 Date of Service Edit: Clinical",
 }
-AOC_HEADER = (
-    "Add-On Code\tPrimary Code\tAOC Edit Type\tSpecial Instruction Notes\t"
-    "AOC Del Dt (Julian)\tPrimary Code Del Dt (Julian)\tAOC Edit Eff Dt (Julian)\t"
-    "AOC Edit Del Dt (Julian)"
-)
 #: The column-1 codes over 76000 the editions hold (2024Q3 without 64483).
 PAIRS = ("29880", "33289", "20610", "64483")
 MUE_CODES = ("29880", "33289", "20610", "64483", "76000", "77002")

@@ -45,6 +45,7 @@ from fluorocode.api.claims import (
     check_claims_body,
     check_fhir_document,
     claims_format,
+    peekable,
 )
 from fluorocode.api.notes import extract_note, read_note
 from fluorocode.api.replay import parse_edition_name, replay
@@ -122,6 +123,7 @@ __all__ = [
     "extract_note",
     "page_settings",
     "parse_edition_name",
+    "peekable",
     "read_note",
     "replay",
     "run_batch",

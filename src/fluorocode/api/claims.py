@@ -197,11 +197,7 @@ def _buffered(
     Raises:
         ClaimsFormatError: the content is neither.
     """
-    buffered = (
-        stream
-        if isinstance(stream, io.BufferedReader)
-        else io.BufferedReader(_RawStream(stream))
-    )
+    buffered = peekable(stream)
     fmt = input_format or claims_format(buffered.peek(4096)[:4096])
     if fmt not in ("x12", "fhir"):
         raise ClaimsFormatError(
@@ -306,6 +302,13 @@ def check_claims_body(
         data = encode_pretty(reports)
     checked = tuple(c.checked for c in checks)
     return ClaimsAnswer(CLAIMS_MEDIA_TYPES[wanted], data, reports, rejected, checked)
+
+
+def peekable(stream: BinaryIO) -> io.BufferedReader:
+    """``stream`` as a buffered reader whose head can be peeked at (itself if it is one)."""
+    if isinstance(stream, io.BufferedReader):
+        return stream
+    return io.BufferedReader(_RawStream(stream))
 
 
 class _RawStream(io.RawIOBase):

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 import click
 
+from fluorocode.api import peekable
 from fluorocode.jsoncodec import JsonDocumentError, decode
 
 
@@ -42,27 +43,11 @@ class BadLine:
 def open_input(path: str) -> io.BufferedReader:
     """The file (or standard input for ``-``), binary and buffered, so it can be peeked."""
     if path == "-":
-        stdin: BinaryIO = sys.stdin.buffer
-        if isinstance(stdin, io.BufferedReader):
-            return stdin
-        return io.BufferedReader(_Raw(stdin))
+        return peekable(sys.stdin.buffer)
     try:
         return open(path, "rb")
     except OSError as exc:
         raise UnreadableInput(f"cannot read {path}: {exc.strerror}") from exc
-
-
-class _Raw(io.RawIOBase):
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def read_documents(stream: BinaryIO, name: str) -> tuple[Shape, Iterator[Any]]:

@@ -286,6 +286,14 @@ def findings_sql(
         "message": _message(),
         "citation": literal(nc01_ptp.CITATION),
     }
+    return f"SELECT {finding_columns(computed, variants)} FROM ptp_outcomes f"
+
+
+def finding_columns(
+    computed: Mapping[str, str], variants: Sequence[tuple[str, Mapping[str, str]]]
+) -> str:
+    """The ``FINDING_SCHEMA`` columns of a findings SELECT: ``computed`` ones as given,
+    the others per variant (``WHEN condition THEN its SQL``), cast to the schema's type."""
     types = {f.name: f.type for f in FINDING_SCHEMA}
     select = []
     for name in FINDING_SCHEMA.names:
@@ -296,4 +304,4 @@ def findings_sql(
         kind = "BIGINT" if str(types[name]) == "int64" else "STRING"
         body = f"CASE {cases} END" if cases else "NULL"
         select.append(f"CAST({body} AS {kind}) AS {name}")
-    return f"SELECT {', '.join(select)} FROM ptp_outcomes f"
+    return ", ".join(select)

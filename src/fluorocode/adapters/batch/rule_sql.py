@@ -42,11 +42,12 @@ from fluorocode.adapters.batch._sql import Dialect
 from fluorocode.adapters.batch.ptp_sql import (
     BUNDLED,
     REQUIRED,
+    finding_columns,
     literal,
     marked_sql,
     template_sql,
 )
-from fluorocode.adapters.batch.rows import FINDING_SCHEMA, LINE_SCHEMA, evidence_columns
+from fluorocode.adapters.batch.rows import LINE_SCHEMA, evidence_columns
 from fluorocode.adapters.store.edition import CompiledEdition
 from fluorocode.adapters.store.layout import OPEN_DELETION
 from fluorocode.domain.codes import ClaimType, MueAdjudication
@@ -243,23 +244,6 @@ def _columns_sql(
     return out
 
 
-def _select(
-    computed: Mapping[str, str], variants: Sequence[tuple[str, Mapping[str, str]]]
-) -> str:
-    """The ``FINDING_SCHEMA`` columns: ``computed``, else per variant (condition)."""
-    types = {f.name: f.type for f in FINDING_SCHEMA}
-    select = []
-    for name in FINDING_SCHEMA.names:
-        if name in computed:
-            select.append(f"{computed[name]} AS {name}")
-            continue
-        cases = " ".join(f"WHEN {c} THEN {sql[name]}" for c, sql in variants)
-        kind = "BIGINT" if str(types[name]) == "int64" else "STRING"
-        body = f"CASE {cases} END" if cases else "NULL"
-        select.append(f"CAST({body} AS {kind}) AS {name}")
-    return ", ".join(select)
-
-
 def aoc_findings_sql(
     dialect: Dialect, editions: Sequence[CompiledEdition], used: Iterable[int]
 ) -> str:
@@ -298,7 +282,7 @@ def aoc_findings_sql(
         f"ELSE {missing} END",
         "citation": literal(nc03_aoc.CITATION),
     }
-    return f"SELECT {_select(computed, variants)} FROM aoc_out f"
+    return f"SELECT {finding_columns(computed, variants)} FROM aoc_out f"
 
 
 def mue_findings_sql(
@@ -361,7 +345,7 @@ def mue_findings_sql(
     # one row per finding: a MAI-1 line over the value, or a code's lines
     lines = dialect.ordered_list("line_no", "idx")
     return f"""
-SELECT {_select(computed, variants)} FROM (
+SELECT {finding_columns(computed, variants)} FROM (
   SELECT ekey, claim_id, date_of_service, provider, code, edition, mue_table, mai,
          value, rationale, total, finding, min(idx) AS idx, min(units) AS units,
          {lines} AS lines
