@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -112,6 +113,12 @@ def test_bad_top_level_values() -> None:
     assert fault("id = [").key == "(document)"
 
 
+def test_a_deeply_nested_file_is_refused_not_a_traceback() -> None:
+    # tomllib recurses per nesting level: 100,000 levels used to escape as RecursionError
+    deep = fault("x = " + "[" * 100_000 + "]" * 100_000)
+    assert deep.key == "(document)" and "nested too deeply" in str(deep)
+
+
 def test_the_error_is_a_config_error_and_pickles() -> None:
     err = fault(text() + 'colour = "red"\n')
     assert isinstance(err, ConfigError)
@@ -166,3 +173,18 @@ def test_two_profiles_may_not_claim_one_x12_payer_id(tmp_path: Path) -> None:
     )
     with pytest.raises(PayerProfileError, match="already selects the profile 'acme'"):
         PayerCatalog.load(tmp_path)
+
+
+def test_a_profile_that_is_not_a_regular_file_is_refused_at_once(
+    tmp_path: Path,
+) -> None:
+    # a link to /dev/zero used to be read forever, a FIFO to block
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo.toml")
+    for name in ("zero.toml", "fifo.toml"):
+        with pytest.raises(PayerProfileError, match="not a regular file"):
+            read_profile(tmp_path / name)
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 300_000)
+    with pytest.raises(PayerProfileError, match="bytes"):
+        read_profile(big)

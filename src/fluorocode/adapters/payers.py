@@ -12,6 +12,8 @@ unknown, or worse, checked under another payer.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,14 +39,7 @@ def read_profile(path: Path) -> PayerProfile:
         PayerProfileError: unreadable, too large, or invalid (the key named).
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_PROFILE_BYTES:
-            raise PayerProfileError(
-                str(path),
-                "(document)",
-                f"{size:,} bytes; at most {MAX_PROFILE_BYTES:,}",
-            )
-        text = path.read_text("utf-8")
+        text = _bounded_text(path)
     except OSError as exc:
         raise PayerProfileError(
             str(path), "(document)", f"cannot read it ({exc.strerror})"
@@ -52,6 +47,21 @@ def read_profile(path: Path) -> PayerProfile:
     except UnicodeDecodeError:
         raise PayerProfileError(str(path), "(document)", "not UTF-8 text") from None
     return parse_profile(text, str(path))
+
+
+def _bounded_text(path: Path) -> str:
+    """The file's text, read only if it is a regular file (a FIFO, a device or a link
+    to one would block or never end) and never past ``MAX_PROFILE_BYTES``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise PayerProfileError(str(path), "(document)", "not a regular file")
+        data = f.read(MAX_PROFILE_BYTES + 1)
+    if len(data) > MAX_PROFILE_BYTES:
+        raise PayerProfileError(
+            str(path), "(document)", f"over {MAX_PROFILE_BYTES:,} bytes"
+        )
+    return data.decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

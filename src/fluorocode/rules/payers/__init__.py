@@ -244,6 +244,8 @@ def parse_profile(text: str, file: str) -> PayerProfile:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _fail(file, "(document)", f"not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise _fail(file, "(document)", "nested too deeply to be a profile") from None
     _keys(doc, file, "(top)", _TOP_REQUIRED, _TOP_OPTIONAL)
     if doc["format"] != FORMAT:
         raise _fail(file, "format", f"unsupported format {doc['format']!r} (1)")
