@@ -327,3 +327,27 @@ def test_summary_counts_every_encounter_and_claim(
     # (an 837 claim on several dates has one CLM01@date id per date)
     assert summary["claims"] == 2 + 2 * once["claims"]
     assert once["claims"] == len({(c, p) for c, _, p in batch_view(tmp_path / "once")})
+
+
+@pytest.mark.slow
+def test_claim_lines_sharing_a_key_with_a_json_encounter_stay_apart(
+    real_home: Path, tmp_path: Path
+) -> None:
+    """A CSV encounter and a JSON lines one with the same claim id, date and
+    provider are two encounters, both decided by the engine (the output rows cannot
+    tell them apart); the CSV alone is decided in SQL (no window over its lines)."""
+    csv_path = tmp_path / "lines.csv"
+    with csv_path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(
+            ["claim_id", "line", "date_of_service", "place_of_service", "claim_type",
+             "program", "provider", "code", "modifiers", "units"]
+        )  # fmt: skip
+        w.writerow(["same", "1", "2024-08-15", "22", "", "", "", "99213", "", "1"])
+    json_path = tmp_path / "enc.jsonl"
+    json_path.write_text(json.dumps(_enc("same", ["99214"])) + "\n")
+    alone = run_batch([csv_path], tmp_path / "alone", home=real_home)
+    assert alone["encounters"] == 1 and alone["encounters_checked_by_rules"] == 0
+    both = run_batch([csv_path, json_path], tmp_path / "both", home=real_home)
+    assert both["encounters"] == 2 and both["encounters_checked_by_rules"] == 2
+    assert sum(both["encounters_by_status"].values()) == 2

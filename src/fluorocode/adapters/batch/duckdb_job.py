@@ -90,6 +90,9 @@ class DuckDbJob:
         if threads:
             self.db.execute(f"SET threads = {int(threads)}")
         self.counts: dict[str, int] = {}
+        #: whether an input numbers its encounters (``source_ordinal``: JSON lines and
+        #: claims files), set while reading (``inputs.plain_sql``)
+        self._ordinals = False
         #: the ``lines`` and ``findings`` statements of the ``edits`` encounters, set
         #: by ``prepare``
         self._edit_rows: tuple[str, list[str]] = ("", [])
@@ -123,11 +126,11 @@ class DuckDbJob:
                 if c in found
                 else f"NULL::VARCHAR AS {c}"
             )
-        extra = (
-            "source, source_ordinal"
-            if "source" in headers
-            else "NULL::VARCHAR AS source, 0::BIGINT AS source_ordinal"
-        )
+        if "source" in headers:
+            self._ordinals = True
+            extra = "source, source_ordinal"
+        else:
+            extra = "NULL::VARCHAR AS source, 0::BIGINT AS source_ordinal"
         return f"SELECT {', '.join(cols)}, {extra} FROM {reader}"
 
     def _jsonl_to_parquet(self, path: Path, n: int) -> Path:
@@ -191,7 +194,7 @@ class DuckDbJob:
               coalesce(global_billing, '') = '' AND coalesce(documentation, '') = ''
                 AND coalesce(note, '') = '' AND source IS NULL
                 -- the payer's profile and the key's uniqueness (batch inputs)
-                AND {plain_sql(self.payer)} AS plain,
+                AND {plain_sql(self.payer, self._ordinals)} AS plain,
               coalesce(code IN ({special}), false) AS special,
               CASE WHEN claim_type_n = 'institutional' THEN {caps[ClaimType.INSTITUTIONAL]}
                    ELSE {caps[ClaimType.PROFESSIONAL]} END AS cap,

@@ -113,6 +113,8 @@ class SparkJob:
         # what the results depend on, whoever made the session
         self.spark.conf.set("spark.sql.session.timeZone", "UTC")
         self.counts: dict[str, int] = {}
+        #: whether an input numbers its encounters (``inputs.plain_sql``)
+        self._ordinals = False
         self._views: list[str] = []
         self._cached: list[Any] = []  # unpersisted by ``close``, the session's own kept
 
@@ -161,6 +163,7 @@ class SparkJob:
             for c in COLUMNS
         ]
         if "source" in df.columns:
+            self._ordinals = True
             cols += [F.col("source"), F.col("source_ordinal").cast("long")]
         else:
             cols += [
@@ -219,7 +222,7 @@ class SparkJob:
               coalesce(global_billing, '') = '' AND coalesce(documentation, '') = ''
                 AND coalesce(note, '') = '' AND source IS NULL
                 -- the payer's profile and the key's uniqueness (batch inputs)
-                AND {plain_sql(self.payer)} AS plain,
+                AND {plain_sql(self.payer, self._ordinals)} AS plain,
               coalesce(code IN ({special}), false) AS special,
               CASE WHEN claim_type_n = 'institutional' THEN {caps[ClaimType.INSTITUTIONAL]}
                    ELSE {caps[ClaimType.PROFESSIONAL]} END AS cap,
