@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from fluorocode.adapters import keys as keys_module
 from fluorocode.adapters.keys import KeyStore
 from fluorocode.cli import cli
 from fluorocode.errors import ApiKeyError
@@ -46,6 +50,36 @@ def test_names_scopes_and_revocation(tmp_path: Path) -> None:
     assert store.verify(token) is None
     with pytest.raises(ApiKeyError, match="no key named"):
         store.revoke("admin")
+
+
+def test_verify_looks_at_the_file_at_most_every_10_ms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stat per request was a GIL hand-off on the event loop (issue 11): verify
+    trusts what it read for 10 ms, sees a revoke in this process at once and one by
+    another process once that time is up."""
+    store = KeyStore(tmp_path)
+    token, other = store.create("scribe"), store.create("other")
+    assert store.verify(token) is not None
+    stats = []
+    real_stat = keys_module.os.stat
+    monkeypatch.setattr(
+        keys_module.os, "stat", lambda p, *a, **k: stats.append(p) or real_stat(p)
+    )
+    for _ in range(100):
+        assert store.verify(token) is not None
+    assert len(stats) <= 10  # 100 checks of one file: a stat per 10 ms at most
+    KeyStore(tmp_path).revoke("scribe")  # another store, this process: seen at once
+    assert store.verify(token) is None
+    assert store.verify(other) is not None
+    # another process revokes: seen within the recheck interval
+    subprocess.run(
+        [sys.executable, "-m", "fluorocode", "keys", "revoke", "other",
+         "--home", str(tmp_path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    time.sleep(0.02)
+    assert store.verify(other) is None
 
 
 def test_concurrent_creates_lose_no_key(tmp_path: Path) -> None:

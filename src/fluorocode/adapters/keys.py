@@ -10,7 +10,8 @@ Scopes: ``check`` (check, extract, editions) for every key; ``audit`` (read the 
 trail over HTTP) only when asked for.
 
 The file is read again whenever it changes, so ``fluorocode keys revoke`` takes effect on
-a running service at its next request.
+a running service within 10 ms (``verify`` looks at the file at most that often; a
+change made in the same process is seen at once).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import json
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from fluorocode.adapters._files import locked, write_private
 from fluorocode.errors import ApiKeyError
@@ -34,6 +36,11 @@ PREFIX = "fck_"
 SCOPES = ("check", "audit")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _FORMAT = 1
+#: ``verify`` trusts the keys it read for this long before it looks at the file again
+#: (issue 11: a stat per request on the event loop let the check threads take the GIL
+#: there). A create or revoke by any store of this process is seen at once
+#: (``_changes``); one by another process (``fluorocode keys revoke``) within this much.
+_RECHECK_NS = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +75,30 @@ def _digest(salt: bytes, token: str) -> bytes:
 class KeyStore:
     """The API keys of one home directory."""
 
+    #: Creates and revokes made in this process so far, by any store.
+    _changes: ClassVar[int] = 0
+
     def __init__(self, home: Path) -> None:
         self.path = home / KEYS_FILE
         self._lock = home / f".{KEYS_FILE}.lock"
         self._cache: tuple[tuple[int, int, int], list[_Stored]] | None = None
+        # when (monotonic) ``verify`` last looked at the file, and the changes by then
+        self._checked: tuple[int, int] = (0, -1)
+
+    def _trusted(self) -> list[_Stored]:
+        """The keys as ``verify`` sees them: read again at most every ``_RECHECK_NS``
+        and after any create or revoke in this process."""
+        changes = KeyStore._changes  # read before the file: a change after it is
+        now = time.monotonic_ns()  # seen by the next call
+        if (
+            self._cache is not None
+            and self._checked[1] == changes
+            and now - self._checked[0] < _RECHECK_NS
+        ):
+            return self._cache[1]
+        stored = self._read()
+        self._checked = (now, changes)
+        return stored
 
     def _read(self) -> list[_Stored]:
         try:
@@ -110,6 +137,7 @@ class KeyStore:
             ],
         }
         write_private(self.path, json.dumps(doc, indent=1).encode("utf-8"))
+        KeyStore._changes += 1
 
     def create(self, name: str, scopes: tuple[str, ...] = ("check",)) -> str:
         """Make a new key called ``name`` and return it (the only time it is shown).
@@ -161,7 +189,7 @@ class KeyStore:
         if not token.startswith(PREFIX):
             return None
         found = None
-        for s in self._read():
+        for s in self._trusted():
             if hmac.compare_digest(_digest(s.salt, token), s.digest):
                 found = s.key
         return found

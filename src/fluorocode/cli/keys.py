@@ -63,7 +63,7 @@ def list_command(fmt: str, home: str | None) -> None:
 @click.argument("name")
 @home_option
 def revoke_command(name: str, home: str | None) -> None:
-    """Revoke the key called NAME; a running service refuses it from its next request.
+    """Revoke the key called NAME; a running service refuses it within 10 ms.
 
     Example: fluorocode keys revoke scribe-prod
     """
