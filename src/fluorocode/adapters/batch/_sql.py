@@ -72,8 +72,10 @@ WHERE a.fast AND p.effective <= a.dosint AND (p.deletion >= a.dosint OR p.deleti
 
 
 def routes(programs: str) -> str:
-    """One row per encounter that is not simply clean: ``(ekey, route)``, route
-    ``engine`` or ``edits``. ``programs``: the quoted programs whose built-in payer
+    """One row per encounter that is not simply clean: ``(ekey, route, mue, addon)``,
+    route ``engine`` or ``edits``; ``mue``: a code's units on the date exceed its MUE,
+    ``addon``: a code is an add-on code (otherwise NC02, NC03 cannot speak to an
+    ``edits`` encounter: ``rule_sql`` looks only where they are set). ``programs``: the quoted programs whose built-in payer
     profile lets NC01-NC03 be decided here (``ptp_sql.programs``). Reads ``codes_of``
     (``ENCOUNTER_CODES``), ``claim_edits``, ``mue_rows`` (``MUE_ROWS``) and
     ``aoc_addons`` (``AOC_ADDONS``)."""
@@ -123,9 +125,12 @@ tangled AS (
   GROUP BY ekey, column1, column2 HAVING count(*) > 1
 ),
 candidates AS (
-  SELECT ekey FROM claim_edits
-  UNION SELECT ekey FROM mue_hit
-  UNION SELECT ekey FROM addon
+  -- whether NC02 (a code over its MUE) or NC03 (an add-on code) could speak at all
+  SELECT ekey, bool_or(mue) AS mue, bool_or(addon) AS addon FROM (
+    SELECT DISTINCT ekey, false AS mue, false AS addon FROM claim_edits
+    UNION ALL SELECT ekey, true, false FROM mue_hit
+    UNION ALL SELECT ekey, false, true FROM addon
+  ) c GROUP BY ekey
 ),
 other_payer AS (
   SELECT DISTINCT c.ekey FROM codes_of c JOIN candidates d ON d.ekey = c.ekey
@@ -141,9 +146,9 @@ engine AS (
   UNION SELECT ekey FROM tangled
   UNION SELECT ekey FROM other_payer
 )
-SELECT ekey, 'engine' AS route FROM engine
+SELECT ekey, 'engine' AS route, false AS mue, false AS addon FROM engine
 UNION ALL
-SELECT d.ekey, 'edits' AS route FROM candidates d
+SELECT d.ekey, 'edits' AS route, d.mue, d.addon FROM candidates d
 LEFT JOIN engine g ON g.ekey = d.ekey
 WHERE g.ekey IS NULL
 """

@@ -19,6 +19,10 @@ steps set-wise, one table each:
   order until the value is used up (the rest cut, or removed at 0), MAI 3 holds every
   line with a ``confirm_units`` question.
 
+Each looks only at the encounters ``_sql.routes`` marks ``addon`` (NC03) or ``mue``
+(NC02): in the others no line is an add-on code, or no code's units on the date exceed
+its MUE even before NC01 removes a line, so the rule has nothing to say.
+
 Findings follow the engine's order: NC01's (``ptp_sql``), then NC03's by line, then
 NC02's by the code's first live line (MAI 1: one per line, else one per code). A
 line's action is the strongest decided (remove > hold > modify > keep), its units
@@ -106,6 +110,7 @@ def aoc_sql(dialect: Dialect) -> str:
     return f"""
 WITH live AS (
   SELECT * FROM rule_states WHERE ptp_rank < {_REMOVE}
+    AND ekey IN (SELECT ekey FROM routes WHERE addon)
 ),
 inforce AS (
   SELECT s.ekey, s.idx, s.code, a.primary_code, a.edit_type
@@ -164,6 +169,7 @@ WITH live AS (
   LEFT JOIN aoc_out a ON a.ekey = s.ekey AND a.idx = s.idx
                      AND a.status = '{Status.FAIL.value}'
   WHERE s.ptp_rank < {_REMOVE} AND a.ekey IS NULL
+    AND s.ekey IN (SELECT ekey FROM routes WHERE mue)
 ),
 over AS (
   SELECT c.*, m.value, m.mai, m.rationale FROM (
