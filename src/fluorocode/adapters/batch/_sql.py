@@ -75,8 +75,9 @@ def routes(programs: str) -> str:
     """One row per encounter that is not simply clean: ``(ekey, route, mue, addon)``,
     route ``engine`` or ``edits``; ``mue``: a code's units on the date exceed its MUE,
     ``addon``: a code is an add-on code (otherwise NC02, NC03 cannot speak to an
-    ``edits`` encounter: ``rule_sql`` looks only where they are set). ``programs``: the quoted programs whose built-in payer
-    profile lets NC01-NC03 be decided here (``ptp_sql.programs``). Reads ``codes_of``
+    ``edits`` encounter: ``rule_sql`` looks only where they are set). ``programs``:
+    the quoted programs whose built-in payer profile lets NC01-NC03 be decided here
+    (``ptp_sql.programs``). Reads ``codes_of``
     (``ENCOUNTER_CODES``), ``claim_edits``, ``mue_rows`` (``MUE_ROWS``) and
     ``aoc_addons`` (``AOC_ADDONS``)."""
     return f"""
