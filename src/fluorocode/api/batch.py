@@ -58,7 +58,8 @@ def run_batch(
 
     Raises:
         ClaimInputError: ``payer`` is unknown, or ``program`` contradicts it (before
-            any input is read).
+            any input is read); an input lacks a required column, or cannot be read
+            as its kind (the file and line named, never the row's text).
         X12ParseError, FhirMappingError: a claims file cannot be read as a whole.
     """
     import shutil

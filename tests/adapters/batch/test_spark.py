@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from fluorocode.api import run_batch
+from fluorocode.errors import ClaimInputError
 
 from . import claimgen
 from .compare import batch_view
+from .test_csv_input import HEADER, SECRET, _lines
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -65,3 +67,19 @@ def test_spark_equals_duckdb(spark: Any, real_home: Path, tmp_path: Path) -> Non
         "editions",
     ):
         assert out[key] == duck[key], key
+
+
+def test_spark_refuses_a_malformed_file_by_name(spark: Any, tmp_path: Path) -> None:
+    """A short row or a cut Parquet file fails the job with the file named, as on
+    DuckDB (Spark names no line), never a Java stack trace."""
+    short = tmp_path / "short.csv"
+    short.write_text(HEADER + _lines(3) + f"c9,1,{SECRET}\n" + _lines(2))
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(b"PAR1" + b"\0" * 64)
+    for src, reason in ((short, "more or fewer values"), (cut, "could not read")):
+        with pytest.raises(ClaimInputError) as info:
+            run_batch([src], tmp_path / "out", home=tmp_path / "h", engine="spark")
+        (error,) = info.value.errors
+        assert (error.field, error.kind) == (str(src), "unreadable_file")
+        assert reason in error.message and SECRET not in error.message
+        assert spark.catalog.listTables() == []

@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from fluorocode.adapters.batch import _sql, ptp_sql, rule_sql, summary
+from fluorocode.adapters.batch import _sql, csv_input, ptp_sql, rule_sql, summary
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
 from fluorocode.adapters.batch.inputs import (
@@ -110,14 +110,12 @@ class DuckDbJob:
         if kind == "jsonl":
             path = self._jsonl_to_parquet(path, n)
             kind = "parquet"
-        literal = "'" + str(path).replace("'", "''") + "'"
         if kind == "parquet":
-            reader = f"read_parquet({literal})"
+            reader = "read_parquet('" + str(path).replace("'", "''") + "')"
+            headers = [r[0] for r in self._read(f"DESCRIBE SELECT * FROM {reader}")]
         else:
-            reader = f"read_csv({literal}, header = true, all_varchar = true)"
-        headers = [
-            r[0] for r in self.db.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-        ]
+            headers = csv_input.csv_header(path)
+            reader = csv_input.reader_sql(path, headers)
         found = column_map(headers, str(path))
         cols = []
         for c in COLUMNS:
@@ -132,6 +130,14 @@ class DuckDbJob:
         else:
             extra = "NULL::VARCHAR AS source, 0::BIGINT AS source_ordinal"
         return f"SELECT {', '.join(cols)}, {extra} FROM {reader}"
+
+    def _read(self, sql: str) -> list[Any]:
+        """Run a statement that reads the inputs: a malformed file is its own error
+        (``csv_input.read_failure``), never a DuckDB traceback."""
+        try:
+            return self.db.execute(sql).fetchall()
+        except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+            raise csv_input.read_failure(str(exc), self.inputs) from None
 
     def _jsonl_to_parquet(self, path: Path, n: int) -> Path:
         return jsonl_to_parquet(path, self.tmp / f"input-{n}.parquet", n)
@@ -152,7 +158,7 @@ class DuckDbJob:
         special = _quote(sorted(special_codes()))
         ptp_p, mue_p = (t.value for t in TABLES[ClaimType.PROFESSIONAL])
         ptp_i, mue_i = (t.value for t in TABLES[ClaimType.INSTITUTIONAL])
-        self.db.execute(
+        self._read(
             f"""
             CREATE TABLE lines AS
             WITH r AS ({union}),

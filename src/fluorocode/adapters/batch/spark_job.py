@@ -17,9 +17,10 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fluorocode.adapters.batch import _sql, ptp_sql, rule_sql, summary
+from fluorocode.adapters.batch.csv_input import unreadable
 from fluorocode.adapters.batch.duckdb_job import special_codes
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
@@ -36,8 +37,10 @@ from fluorocode.domain.codes import FACILITY_POS, NON_FACILITY_POS, ClaimType, P
 from fluorocode.domain.edits import Table
 from fluorocode.domain.encounter_schema import MAX_ID_LENGTH, MAX_LINES, MAX_UNITS
 from fluorocode.domain.modifiers import KNOWN_MODIFIERS
+from fluorocode.errors import ClaimInputError
 
 Progress = Callable[[str], None]
+_T = TypeVar("_T")
 
 
 def _quote(values: Sequence[str]) -> str:
@@ -118,6 +121,17 @@ class SparkJob:
         self._views: list[str] = []
         self._cached: list[Any] = []  # unpersisted by ``close``, the session's own kept
 
+    def _read(self, action: Callable[[], _T]) -> _T:
+        """Run an action that reads the inputs: a malformed file is its own error
+        (``_read_failure``), never a Java stack trace."""
+        try:
+            return action()
+        except Exception as exc:  # py4j's error class depends on the Spark version
+            failure = _read_failure(str(exc), self.inputs)
+            if failure is None:
+                raise
+            raise failure from None
+
     def _view(self, df: Any, name: str) -> None:
         """``df`` as the temporary view ``name`` (dropped again by ``close``)."""
         df.createOrReplaceTempView(name)
@@ -153,6 +167,7 @@ class SparkJob:
             .option("inferSchema", False)
             .option("escape", '"')
             .option("multiLine", True)
+            .option("mode", "FAILFAST")  # a malformed row fails the job, as on DuckDB
             .csv(str(path))
         )
         found = column_map(df.columns, str(path))
@@ -174,7 +189,9 @@ class SparkJob:
 
     def prepare(self) -> dict[str, int]:
         self.say("reading the claim lines")
-        frames = [self._source(p, i) for i, p in enumerate(self.inputs)]
+        frames = self._read(
+            lambda: [self._source(p, i) for i, p in enumerate(self.inputs)]
+        )
         raw = frames[0]
         for f in frames[1:]:
             raw = raw.unionByName(f)
@@ -234,6 +251,7 @@ class SparkJob:
             """
         )
         lines = self._persist(lines)
+        self._read(lines.count)  # read now, where a malformed input can be named
         self._view(lines, "lines")
         self._editions()
         self.say("finding the encounters the rules speak to")
@@ -504,3 +522,24 @@ def _tuples(table: Any) -> list[tuple[Any, ...]]:
     """An Arrow table's rows (the engine's share, on the driver) as tuples."""
     columns = [c.to_pylist() for c in table.columns]
     return list(zip(*columns, strict=True))
+
+
+_FAILED_READ = re.compile(r"\[FAILED_READ_FILE\.(\w+)\][^\n]*?reading file (\S+?)\.?\s")
+
+
+def _read_failure(message: str, inputs: Sequence[Path]) -> ClaimInputError | None:
+    """Spark's error reading one of ``inputs`` as that input's error (None for any
+    other error). Spark names the file but neither the line nor the row."""
+    found = _FAILED_READ.search(message)
+    if found is None:
+        return None
+    hint, uri = found.groups()
+    path = uri.removeprefix("file:").lstrip("/")
+    where = next((str(p) for p in inputs if str(p.resolve()).lstrip("/") == path), uri)
+    reason = (
+        "a row has more or fewer values than the header, or a quote is never closed "
+        "(Spark names no line; the DuckDB engine does)"
+        if hint == "NO_HINT"
+        else f"Spark could not read it ({hint})"
+    )
+    return unreadable(where, reason)

@@ -1,0 +1,124 @@
+"""Malformed claim-line files in a batch (issue 10, hardening): each is refused with the
+file and line named and the reason, never the row's text, and nothing is written; a
+well-formed file with quoted commas, newlines and CRLF reads as written.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from fluorocode.adapters.batch.csv_input import MAX_HEADER_BYTES, csv_header
+from fluorocode.api import run_batch
+from fluorocode.errors import ClaimInputError
+
+HEADER = "claim_id,line,date_of_service,place_of_service,claim_type,program,provider,code,modifiers,units\n"  # noqa: E501
+ROW = "c{n},1,2024-08-15,11,professional,medicare,NPI7,99213,,1\n"
+SECRET = "Jane Q Patient"  # stands for a row's private text: never in an error
+
+
+def _lines(n: int) -> str:
+    return "".join(ROW.format(n=i) for i in range(n))
+
+
+def _refused(tmp_path: Path, name: str, content: bytes) -> str:
+    src = tmp_path / name
+    src.write_bytes(content)
+    out = tmp_path / "out"
+    with pytest.raises(ClaimInputError) as info:
+        run_batch([src], out, home=tmp_path / "home")
+    (error,) = info.value.errors
+    assert error.kind == "unreadable_file" or error.kind == "missing_column"
+    assert error.field == str(src)
+    assert SECRET not in error.message
+    assert not list(out.glob("*.parquet")) and not (out / "summary.json").exists()
+    return error.message
+
+
+def test_a_truncated_last_row_is_refused_at_its_line(tmp_path: Path) -> None:
+    body = HEADER + _lines(40) + f"c40,1,2024-08-15,{SECRET}"
+    message = _refused(tmp_path, "cut.csv", body.encode())
+    assert message == "CSV Error on Line: 42; Expected Number of Columns: 10 Found: 4"
+
+
+def test_one_short_row_mid_file_is_named_not_taken_for_a_one_column_file(
+    tmp_path: Path,
+) -> None:
+    # a sniffed dialect read this file as one column and refused it for "missing
+    # column(s)" it has
+    body = HEADER + _lines(5) + f"c9,1,{SECRET}\n" + _lines(5)
+    message = _refused(tmp_path, "short.csv", body.encode())
+    assert message == "CSV Error on Line: 7; Expected Number of Columns: 10 Found: 3"
+
+
+def test_an_unterminated_quote_and_a_huge_line_are_refused(tmp_path: Path) -> None:
+    quote = HEADER + _lines(2) + f'c5,1,2024-08-15,11,,,"{SECRET},99213,,1\n'
+    assert _refused(tmp_path, "q.csv", quote.encode()) == (
+        "CSV Error on Line: 4; Value with unterminated quote found"
+    )
+    huge = HEADER + f"c1,1,2024-08-15,11,,,{SECRET},{'7' * 3_000_000},,1\n"
+    message = _refused(tmp_path, "huge.csv", huge.encode())
+    assert message.startswith("CSV Error on Line: 2; Maximum line size of ")
+
+
+def test_a_header_that_is_not_utf8_or_too_long_is_refused(tmp_path: Path) -> None:
+    assert _refused(tmp_path, "latin.csv", "cl\xe4im,line\n".encode("latin-1")) == (
+        "the header line is not UTF-8"
+    )
+    long = ("x" * (MAX_HEADER_BYTES + 1)).encode()
+    assert "over 65,536 bytes" in _refused(tmp_path, "long.csv", long)
+
+
+def test_a_truncated_parquet_file_is_refused_by_name(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.parquet"
+    duckdb.sql(
+        f"COPY (SELECT 'c1' AS claim_id, '1' AS line, '2024-08-15' AS date_of_service,"
+        f" '11' AS place_of_service, '99213' AS code, '' AS modifiers, '1' AS units)"
+        f" TO '{whole}' (FORMAT parquet)"
+    )
+    message = _refused(tmp_path, "cut.parquet", whole.read_bytes()[:-20])
+    assert "cut.parquet" in message
+
+
+def test_quoted_commas_newlines_and_crlf_read_as_written(tmp_path: Path) -> None:
+    src = tmp_path / "ok.csv"
+    rows = (
+        HEADER.rstrip("\n") + ",note\r\n"
+        + 'c1,1,2024-08-15,11,professional,medicare,NPI7,99213,,1,"a, b\r\nc ""d"""\r\n'
+        + "c1,2,2024-08-15,11,professional,medicare,NPI7,36415,,1,\r\n"
+    )  # fmt: skip
+    src.write_bytes(rows.encode())
+    summary = run_batch([src], tmp_path / "out", home=tmp_path / "home")
+    assert summary["lines"] == 2 and summary["encounters"] == 1
+    codes = duckdb.sql(
+        f"SELECT list(code ORDER BY line) FROM '{tmp_path / 'out' / 'lines.parquet'}'"
+    ).fetchall()
+    assert codes == [(["99213", "36415"],)]
+
+
+def test_repeated_header_names_are_kept_apart_and_the_first_is_matched(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "twice.csv"
+    src.write_text('\ufeffcode,x,code,"a,b"\n')
+    assert csv_header(src) == ["code", "x", "code_2", "a,b"]
+
+
+def test_the_command_says_one_line_and_exits_2(tmp_path: Path) -> None:
+    src = tmp_path / "cut.csv"
+    src.write_text(HEADER + _lines(3) + f"c3,1,{SECRET}")
+    done = subprocess.run(
+        [sys.executable, "-m", "fluorocode", "batch", str(src), "--output",
+         str(tmp_path / "out"), "--home", str(tmp_path / "home"), "--quiet"],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"fluorocode: {src}: CSV Error on Line: 5; Expected Number of Columns: 10 "
+        "Found: 3\n"
+    )
