@@ -19,7 +19,7 @@ from fluorocode.errors import ClaimInputError
 
 from . import claimgen
 from .compare import batch_view
-from .test_csv_input import HEADER, SECRET, _lines
+from .test_malformed_inputs import HEADER, SECRET, _lines
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

@@ -20,7 +20,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from fluorocode.errors import ClaimInputError, FieldError
+from fluorocode.adapters.batch.inputs import unreadable
+from fluorocode.errors import ClaimInputError
 
 #: The longest first line read as a header; a claim-line header is a few hundred bytes.
 MAX_HEADER_BYTES = 64 * 1024
@@ -87,10 +88,6 @@ def read_failure(message: str, inputs: Sequence[Path]) -> ClaimInputError:
     if where is None:
         where = str(inputs[0]) if len(inputs) == 1 else "an input"
     return unreadable(where, "; ".join(part.rstrip(".") for part in [head, *reasons]))
-
-
-def unreadable(where: str, reason: str) -> ClaimInputError:
-    return ClaimInputError([FieldError(where, reason, "unreadable_file")])
 
 
 def _literal(text: str) -> str:

@@ -33,6 +33,7 @@ with a space, units ``2.5``) makes the encounter ``rejected`` here too.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +133,32 @@ def column_map(headers: Sequence[str], where: str) -> dict[str, str]:
             ]
         )
     return found
+
+
+def unreadable(where: str, reason: str) -> ClaimInputError:
+    """The error of an input file that cannot be read as a whole."""
+    return ClaimInputError([FieldError(where, reason, "unreadable_file")])
+
+
+#: A path Spark reads (``hdfs:/``, ``s3a:/``; ``Path`` keeps one slash), not a local one.
+_REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
+def check_local_file(path: Path) -> None:
+    """Refuse a local input that is missing or not a regular file, before it is opened:
+    a FIFO would block the read and a device would never end it.
+
+    Raises:
+        ClaimInputError: naming the path.
+    """
+    if _REMOTE.match(str(path)):
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise unreadable(str(path), f"cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise unreadable(str(path), "not a regular file (a directory, FIFO or device)")
 
 
 def kind_of(path: Path) -> str:
@@ -273,31 +300,45 @@ def _simple_line(line: Any) -> bool:
     )
 
 
+#: The longest line of a JSON lines input: one encounter (its note at most 1,000,000
+#: characters, up to 999 lines) fits many times over; a longer one is not read whole.
+MAX_JSON_LINE_BYTES = 16 << 20
+
+
 def jsonl_to_parquet(path: Path, target: Path, n: int) -> Path:
     """JSON lines of encounters as claim-line rows in Parquet (``encounter_rows``).
 
     Streams: 50,000 rows at a time. ``n`` (the input's position) keeps the encounters
-    of different files apart.
+    of different files apart. A line that is not JSON (``jsoncodec``: also one nested
+    too deep, or with NaN) is one encounter, refused as ``check`` refuses it.
+
+    Raises:
+        ClaimInputError: a line is over ``MAX_JSON_LINE_BYTES``.
     """
     import gzip
-    import json
+
+    from fluorocode.jsoncodec import decode
 
     def rows() -> Iterator[dict[str, Any]]:
         ordinal = source_of(n)
-        opened = (
-            gzip.open(path, "rt", encoding="utf-8")
-            if path.suffix == ".gz"
-            else open(path, encoding="utf-8")
-        )
+        opened = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
         with opened as f:
-            for text in f:
+            number = 0
+            while text := f.readline(MAX_JSON_LINE_BYTES + 1):
+                number += 1
+                if len(text) > MAX_JSON_LINE_BYTES:
+                    raise unreadable(
+                        str(path),
+                        f"line {number} is over {MAX_JSON_LINE_BYTES:,} bytes (one "
+                        "encounter per line)",
+                    )
                 if not text.strip():
                     continue
                 ordinal += 1
                 try:
-                    obj = json.loads(text)
-                except ValueError:
-                    obj = text  # not JSON: refused as "not an object", as check does
+                    obj = decode(text)
+                except ValueError:  # refused as "not an object", as check does
+                    obj = text.decode("utf-8", "replace")
                 yield from encounter_rows(obj, ordinal)
 
     return _write_rows(rows(), target)
@@ -376,8 +417,11 @@ def claims_to_parquet(
     the encounters of different files stay apart.
 
     Raises:
+        ClaimInputError: a local path is missing or not a regular file.
         X12ParseError, FhirMappingError: a claims file cannot be read as a whole.
     """
+    for path in paths:
+        check_local_file(path)
     out = []
     for n, path in enumerate(paths):
         kind = kind_of(path)

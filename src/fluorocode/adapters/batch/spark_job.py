@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fluorocode.adapters.batch import _sql, ptp_sql, rule_sql, summary
-from fluorocode.adapters.batch.csv_input import unreadable
 from fluorocode.adapters.batch.duckdb_job import special_codes
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
@@ -30,6 +29,7 @@ from fluorocode.adapters.batch.inputs import (
     jsonl_to_parquet,
     kind_of,
     plain_sql,
+    unreadable,
     x12_to_parquet,
 )
 from fluorocode.adapters.batch.rows import FINDING_SCHEMA, LINE_SCHEMA

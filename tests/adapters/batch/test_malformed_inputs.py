@@ -1,10 +1,14 @@
-"""Malformed claim-line files in a batch (issue 10, hardening): each is refused with the
-file and line named and the reason, never the row's text, and nothing is written; a
-well-formed file with quoted commas, newlines and CRLF reads as written.
+"""Malformed batch inputs (issue 10, hardening). A claim-line file that cannot be read
+whole is refused with the file and line named and the reason, never the row's text,
+and nothing is written; a well-formed file with quoted commas, newlines and CRLF reads
+as written. A missing path, a FIFO or a directory is refused before it is opened. A
+JSON line that is not JSON is one rejected encounter among the others; one too long to
+be an encounter refuses its file.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from fluorocode.adapters.batch import inputs
 from fluorocode.adapters.batch.csv_input import MAX_HEADER_BYTES, csv_header
 from fluorocode.api import run_batch
 from fluorocode.errors import ClaimInputError
@@ -122,3 +127,55 @@ def test_the_command_says_one_line_and_exits_2(tmp_path: Path) -> None:
         f"fluorocode: {src}: CSV Error on Line: 5; Expected Number of Columns: 10 "
         "Found: 3\n"
     )
+
+
+def test_a_missing_path_a_fifo_and_a_directory_are_refused_unopened(
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "claims.csv"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer forever
+    folder = tmp_path / "folder.parquet"
+    folder.mkdir()
+    for path, reason in (
+        (tmp_path / "gone.csv", "cannot read (No such file or directory)"),
+        (fifo, "not a regular file (a directory, FIFO or device)"),
+        (folder, "not a regular file (a directory, FIFO or device)"),
+    ):
+        with pytest.raises(ClaimInputError) as info:
+            run_batch([path], tmp_path / "out", home=tmp_path / "home")
+        assert [(e.field, e.message) for e in info.value.errors] == [
+            (str(path), reason)
+        ]
+
+
+def test_a_json_line_that_is_not_json_is_one_rejected_encounter(tmp_path: Path) -> None:
+    good = (
+        '{"id": "e1", "date_of_service": "2024-08-15", "place_of_service": "11", '
+        '"lines": [{"code": "99213"}]}\n'
+    )
+    src = tmp_path / "enc.jsonl"
+    # nested past the decoder's 1,024 levels, NaN, not UTF-8: each a rejected line
+    src.write_bytes(
+        (good + "[" * 100_000 + "\n" + '{"id": NaN}\n').encode() + b"\xff{\n" + b"\n"
+    )
+    summary = run_batch([src], tmp_path / "out", home=tmp_path / "home")
+    assert summary["encounters"] == 4
+    rows = duckdb.sql(
+        f"SELECT rule, status FROM '{tmp_path / 'out' / 'findings.parquet'}'"
+        " WHERE status = 'rejected'"
+    ).fetchall()
+    assert rows == [("input.invalid", "rejected")] * 3
+
+
+def test_a_json_line_too_long_for_an_encounter_refuses_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inputs, "MAX_JSON_LINE_BYTES", 1000)
+    src = tmp_path / "enc.jsonl"
+    src.write_text('{"id": "e1"}\n\n' + '{"note": "' + "x" * 2000 + '"}\n')
+    with pytest.raises(ClaimInputError) as info:
+        run_batch([src], tmp_path / "out", home=tmp_path / "home")
+    assert [(e.field, e.message) for e in info.value.errors] == [
+        (str(src), "line 3 is over 1,000 bytes (one encounter per line)")
+    ]
+    assert not (tmp_path / "out" / "summary.json").exists()
