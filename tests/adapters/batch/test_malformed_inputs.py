@@ -3,7 +3,9 @@ whole is refused with the file and line named and the reason, never the row's te
 and nothing is written; a well-formed file with quoted commas, newlines and CRLF reads
 as written. A missing path, a FIFO or a directory is refused before it is opened. A
 JSON line that is not JSON is one rejected encounter among the others; one too long to
-be an encounter refuses its file.
+be an encounter refuses its file. Paths with a quote are paths, not SQL. ``report``
+refuses a directory that holds no readable batch result, and an RVU file it cannot
+use, by name, and writes no page.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 
 from fluorocode.adapters.batch import inputs
 from fluorocode.adapters.batch.csv_input import MAX_HEADER_BYTES, csv_header
-from fluorocode.api import run_batch
+from fluorocode.api import run_batch, write_audit_report
 from fluorocode.errors import ClaimInputError
 
 HEADER = "claim_id,line,date_of_service,place_of_service,claim_type,program,provider,code,modifiers,units\n"  # noqa: E501
@@ -179,3 +181,71 @@ def test_a_json_line_too_long_for_an_encounter_refuses_its_file(
         (str(src), "line 3 is over 1,000 bytes (one encounter per line)")
     ]
     assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_an_output_directory_with_a_quote_is_a_path_not_sql(tmp_path: Path) -> None:
+    src = tmp_path / "it's.csv"
+    src.write_text(HEADER + _lines(2))
+    out = tmp_path / "O'Brien's audit"
+    summary = run_batch([src], out, home=tmp_path / "home", csv=True)
+    assert summary["lines"] == 2
+    assert {p.name for p in out.iterdir()} == {
+        "lines.parquet", "findings.parquet", "lines.csv", "findings.csv", "summary.json"
+    }  # fmt: skip
+
+
+def _batch_output(tmp_path: Path) -> Path:
+    src = tmp_path / "claims.csv"
+    src.write_text(HEADER + _lines(3))
+    out = tmp_path / "out"
+    run_batch([src], out, home=tmp_path / "home")
+    return out
+
+
+def _report_refused(
+    batch: Path, page: Path, rvu: Path | None = None
+) -> tuple[str, str]:
+    with pytest.raises(ClaimInputError) as info:
+        write_audit_report(batch, page, rvu)
+    assert not page.exists()
+    (error,) = info.value.errors
+    return error.field, error.message
+
+
+def test_report_refuses_a_directory_without_readable_results(tmp_path: Path) -> None:
+    out, page = _batch_output(tmp_path), tmp_path / "page.html"
+    lines, findings = out / "lines.parquet", out / "findings.parquet"
+    findings.write_bytes(lines.read_bytes())  # a Parquet file, but not the findings
+    assert _report_refused(out, page) == (
+        str(findings),
+        "not a batch result: no column(s) finding, rule, lines, message, citation, "
+        "evidence, edit_column_1, edit_column_2, edit_effective, edit_deletion, "
+        "edit_modifier_indicator, edit_rationale, mue_code, mue_value, mue_mai, "
+        "edition_quarter",
+    )
+    lines.write_bytes(lines.read_bytes()[:-30])
+    field, message = _report_refused(out, page)
+    assert field == str(lines) and "No magic bytes" in message
+    lines.unlink()
+    assert _report_refused(out, page) == (
+        str(lines), "missing: give the --output directory of fluorocode batch"
+    )  # fmt: skip
+
+
+def test_report_refuses_an_rvu_file_it_cannot_use(tmp_path: Path) -> None:
+    out, page = _batch_output(tmp_path), tmp_path / "page.html"
+    rvu = tmp_path / "rvu.tsv"
+    rvu.write_text("code\tvalue\n99213\t1\n")
+    assert _report_refused(out, page, rvu) == (
+        str(rvu),
+        "no column(s) hcpcs_code, mod, rvu_non_sum, rvu_fac_sum, cf: a PFS RVU file is "
+        "a TSV with hcpcs_code, mod, rvu_non_sum, rvu_fac_sum, cf",
+    )
+    # 99213 is on no held or removed line: the file is checked whole, not as used
+    rvu.write_text(
+        "hcpcs_code\tmod\trvu_non_sum\trvu_fac_sum\tcf\n"
+        "71046\t\t1.5\t1\t33\n99213\t\tabc\t1\t33\n"
+    )
+    assert _report_refused(out, page, rvu) == (
+        str(rvu), "99213: rvu_non_sum, rvu_fac_sum and cf must be numbers"
+    )  # fmt: skip

@@ -65,9 +65,9 @@ def csv_header(path: Path) -> list[str]:
 
 def reader_sql(path: Path, names: Sequence[str]) -> str:
     """DuckDB's reader of a claim-line CSV with these header ``names``, every value text."""
-    columns = ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names)
+    columns = ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names)
     return (
-        f"read_csv({_literal(str(path))}, columns = {{{columns}}}, header = true, "
+        f"read_csv({sql_string(str(path))}, columns = {{{columns}}}, header = true, "
         "auto_detect = false, delim = ',', quote = '\"', escape = '\"')"
     )
 
@@ -90,5 +90,6 @@ def read_failure(message: str, inputs: Sequence[Path]) -> ClaimInputError:
     return unreadable(where, "; ".join(part.rstrip(".") for part in [head, *reasons]))
 
 
-def _literal(text: str) -> str:
+def sql_string(text: str) -> str:
+    """``text`` as a DuckDB string literal (a path given to a reader: a constant)."""
     return "'" + text.replace("'", "''") + "'"

@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 
 from fluorocode.adapters.batch import _sql, csv_input, ptp_sql, rule_sql, summary
+from fluorocode.adapters.batch.csv_input import sql_string
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
 from fluorocode.adapters.batch.inputs import (
@@ -83,8 +84,8 @@ class DuckDbJob:
         out.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=".batch-", dir=out))
         self.db = duckdb.connect(":memory:")
-        self.db.execute(f"SET memory_limit = '{memory_limit}'")
-        self.db.execute(f"SET temp_directory = '{self.tmp / 'spill'}'")
+        self.db.execute(f"SET memory_limit = {sql_string(memory_limit)}")
+        self.db.execute(f"SET temp_directory = {sql_string(str(self.tmp / 'spill'))}")
         self.db.execute("SET preserve_insertion_order = false")
         self.db.execute("SET enable_progress_bar = false")
         if threads:
@@ -111,7 +112,7 @@ class DuckDbJob:
             path = self._jsonl_to_parquet(path, n)
             kind = "parquet"
         if kind == "parquet":
-            reader = "read_parquet('" + str(path).replace("'", "''") + "')"
+            reader = f"read_parquet({sql_string(str(path))})"
             headers = [r[0] for r in self._read(f"DESCRIBE SELECT * FROM {reader}")]
         else:
             headers = csv_input.csv_header(path)
@@ -263,12 +264,12 @@ class DuckDbJob:
             ptp.append(
                 f"SELECT {edition} AS edition, '{ptp_t.value}' AS tbl, column1, column2, "
                 "effective, deletion, indicator, rationale "
-                f"FROM read_parquet('{p}') WHERE indicator <> 9"
+                f"FROM read_parquet({sql_string(str(p))}) WHERE indicator <> 9"
             )
             m = self.editions.parquet(edition, mue_t)
             mue.append(
                 f"SELECT {edition} AS edition, '{mue_t.value}' AS tbl, code, value, "
-                f"mai, rationale FROM read_parquet('{m}')"
+                f"mai, rationale FROM read_parquet({sql_string(str(m))})"
             )
         for edition in sorted({e for e, _ in used}):
             a = self.editions.parquet(edition, Table.AOC)
@@ -276,7 +277,7 @@ class DuckDbJob:
                 # NC03 never speaks to Medicaid (``rules.nc03_aoc``)
                 aoc.append(
                     f'SELECT {edition} AS edition, addon, "primary" AS primary_code, '
-                    f"edit_type, effective, deletion FROM read_parquet('{a}')"
+                    f"edit_type, effective, deletion FROM read_parquet({sql_string(str(a))})"
                 )
             self.db.execute(
                 f"CREATE TABLE codes_{edition} AS SELECT {edition} AS edition, "
@@ -395,22 +396,27 @@ class DuckDbJob:
         self.db.execute(
             f"""COPY (SELECT {names} FROM ({self._clean_lines()})
                       UNION ALL SELECT {names} FROM ({edit_lines})
-                      UNION ALL SELECT {names} FROM read_parquet('{engine_lines}'))
-                TO '{lines}' (FORMAT parquet, COMPRESSION zstd)"""
+                      UNION ALL SELECT {names} FROM read_parquet({sql_string(str(engine_lines))}))
+                TO {sql_string(str(lines))} (FORMAT parquet, COMPRESSION zstd)"""
         )
         findings = self.out / "findings.parquet"
         names = ", ".join(FINDING_SCHEMA.names)
-        parts = [*edit_findings, f"SELECT * FROM read_parquet('{engine_findings}')"]
+        parts = [
+            *edit_findings,
+            f"SELECT * FROM read_parquet({sql_string(str(engine_findings))})",
+        ]
         union = " UNION ALL ".join(f"SELECT {names} FROM ({p})" for p in parts)
         self.db.execute(
-            f"""COPY ({union}) TO '{findings}' (FORMAT parquet, COMPRESSION zstd)"""
+            f"""COPY ({union}) TO {sql_string(str(findings))}
+                (FORMAT parquet, COMPRESSION zstd)"""
         )
         if csv:
             for path in (lines, findings):
                 self.db.execute(
                     f"""COPY (SELECT {_csv_lists(path, self.db)}
-                              FROM read_parquet('{path}'))
-                        TO '{path.with_suffix(".csv")}' (HEADER, DELIMITER ',')"""
+                              FROM read_parquet({sql_string(str(path))}))
+                        TO {sql_string(str(path.with_suffix(".csv")))}
+                        (HEADER, DELIMITER ',')"""
                 )
 
     def summarise(self, counts: dict[str, int], seconds: float) -> dict[str, Any]:
@@ -418,7 +424,7 @@ class DuckDbJob:
             path = self.out / f"{name}.parquet"
             self.db.execute(
                 f"CREATE OR REPLACE VIEW out_{name} AS "
-                f"SELECT * FROM read_parquet('{path}')"
+                f"SELECT * FROM read_parquet({sql_string(str(path))})"
             )
         return summary.summarise(
             lambda sql: self.db.execute(sql).fetchall(), "duckdb", counts, seconds
@@ -431,7 +437,9 @@ class DuckDbJob:
 
 def _csv_lists(path: Path, db: duckdb.DuckDBPyConnection) -> str:
     """List columns as ``:``-joined text in the CSV copies."""
-    cols = db.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()
+    cols = db.execute(
+        f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(path))})"
+    ).fetchall()
     lists = [c[0] for c in cols if str(c[1]).endswith("[]")]
     joined = ", ".join(f"array_to_string({c}, ':') AS {c}" for c in lists)
     return f"* REPLACE ({joined})" if lists else "*"

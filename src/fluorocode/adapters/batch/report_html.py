@@ -23,6 +23,13 @@ from typing import Any
 
 import duckdb
 
+from fluorocode.adapters._files import write_private
+from fluorocode.adapters.batch.csv_input import read_failure, sql_string
+from fluorocode.adapters.batch.inputs import unreadable
+from fluorocode.adapters.batch.rows import FINDING_SCHEMA, LINE_SCHEMA
+
+#: The columns of a PFS RVU file (TSV) the dollars chart reads.
+RVU_COLUMNS = ("hcpcs_code", "mod", "rvu_non_sum", "rvu_fac_sum", "cf")
 BYPASS = ("59", "XE", "XS", "XP", "XU")
 ENDED = {"keep": "kept", "modify": "modified", "hold": "held", "remove": "removed"}
 COLORS = {
@@ -135,22 +142,48 @@ def _dollars(db: duckdb.DuckDBPyConnection, rvu: Path | None) -> str:
         return (
             "<p>Dollars at risk need the PFS RVUs and conversion factor, which this "
             "edition does not hold: give <code>--rvu</code> the CMS PFS RVU file as TSV "
-            "(<code>hcpcs_code, mod, rvu_non_sum, rvu_fac_sum, cf</code>).</p>"
+            f"(<code>{', '.join(RVU_COLUMNS)}</code>).</p>"
         )
     import plotly.graph_objects as go
 
     from fluorocode.domain.codes import FACILITY_POS
 
     facility = ", ".join(f"'{p}'" for p in sorted(FACILITY_POS))
-    rows = db.execute(
-        f"""WITH r AS (SELECT * FROM read_csv('{rvu}', delim = '\t', header = true,
-                         all_varchar = true) WHERE coalesce(mod, '') = '')
-            SELECT l.action, sum(l.units * CAST(r.cf AS DOUBLE) * CAST(
-                     CASE WHEN l.place_of_service IN ({facility}) THEN r.rvu_fac_sum
-                          ELSE r.rvu_non_sum END AS DOUBLE)) AS dollars
-            FROM lines l JOIN r ON r.hcpcs_code = l.code
-            WHERE l.action IN ('hold', 'remove') GROUP BY l.action ORDER BY l.action"""
-    ).fetchall()
+    source = (
+        f"read_csv({sql_string(str(rvu))}, delim = '\t', header = true, "
+        "all_varchar = true)"
+    )
+    try:
+        have = {r[0] for r in db.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        missing = [c for c in RVU_COLUMNS if c not in have]
+        if missing:
+            raise unreadable(
+                str(rvu),
+                f"no column(s) {', '.join(missing)}: a PFS RVU file is a TSV with "
+                + ", ".join(RVU_COLUMNS),
+            )
+        bad = db.execute(
+            f"""SELECT hcpcs_code FROM {source} WHERE coalesce(mod, '') = '' AND (
+                  TRY_CAST(rvu_non_sum AS DOUBLE) IS NULL
+                  OR TRY_CAST(rvu_fac_sum AS DOUBLE) IS NULL
+                  OR TRY_CAST(cf AS DOUBLE) IS NULL) LIMIT 1"""
+        ).fetchall()
+        if bad:
+            raise unreadable(
+                str(rvu),
+                f"{bad[0][0]}: rvu_non_sum, rvu_fac_sum and cf must be numbers",
+            )
+        rows = db.execute(
+            f"""WITH r AS (SELECT * FROM {source} WHERE coalesce(mod, '') = '')
+                SELECT l.action, sum(l.units * CAST(r.cf AS DOUBLE) * CAST(
+                         CASE WHEN l.place_of_service IN ({facility}) THEN r.rvu_fac_sum
+                              ELSE r.rvu_non_sum END AS DOUBLE)) AS dollars
+                FROM lines l JOIN r ON r.hcpcs_code = l.code
+                WHERE l.action IN ('hold', 'remove') GROUP BY l.action
+                ORDER BY l.action"""
+        ).fetchall()
+    except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+        raise read_failure(str(exc), [rvu]) from None
     fig = go.Figure(
         go.Bar(
             x=[ENDED[a] for a, _ in rows],
@@ -166,6 +199,34 @@ def _dollars(db: duckdb.DuckDBPyConnection, rvu: Path | None) -> str:
     return _figure_html(fig, "dollars")
 
 
+def _open_results(db: duckdb.DuckDBPyConnection, batch_dir: Path) -> None:
+    """The batch's result files as the views ``lines`` and ``findings``.
+
+    Raises:
+        ClaimInputError: a file is missing, cannot be read, or lacks the batch's columns
+            (the file named).
+    """
+    for name, schema in (("lines", LINE_SCHEMA), ("findings", FINDING_SCHEMA)):
+        path = batch_dir / f"{name}.parquet"
+        if not path.is_file():
+            raise unreadable(
+                str(path), "missing: give the --output directory of fluorocode batch"
+            )
+        try:
+            db.execute(
+                f"CREATE VIEW {name} AS "
+                f"SELECT * FROM read_parquet({sql_string(str(path))})"
+            )
+            have = {row[0] for row in db.execute(f"DESCRIBE {name}").fetchall()}
+        except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+            raise read_failure(str(exc), [path]) from None
+        missing = [c for c in schema.names if c not in have]
+        if missing:
+            raise unreadable(
+                str(path), f"not a batch result: no column(s) {', '.join(missing)}"
+            )
+
+
 def write_report(
     batch_dir: Path, target: Path, rvu: Path | None = None
 ) -> dict[str, Any]:
@@ -173,10 +234,7 @@ def write_report(
     from plotly.offline import get_plotlyjs
 
     db = duckdb.connect()
-    for name in ("lines", "findings"):
-        db.execute(
-            f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{batch_dir / (name + '.parquet')}')"
-        ).fetchall()
+    _open_results(db, batch_dir)
     (lines, encounters) = db.execute(
         "SELECT count(*), count(DISTINCT (claim_id, date_of_service, provider)) FROM lines"
     ).fetchone() or (0, 0)
@@ -228,5 +286,5 @@ section{{margin:2rem 0}}</style>
 {sections}
 </body></html>
 """
-    target.write_text(page, encoding="utf-8")
+    write_private(target, page.encode())  # whole or not at all; provider-level data
     return {"lines": lines, "encounters": encounters, "outliers": len(outliers)}
