@@ -1,4 +1,5 @@
-"""Small file helpers shared by the adapters: private, atomic writes and a file lock."""
+"""Small file helpers shared by the adapters: private, atomic writes, a file lock and
+an exact line-length check over a stream."""
 
 from __future__ import annotations
 
@@ -51,3 +52,39 @@ def locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+class LineCheck:
+    """An exact check that no line is longer than ``limit`` bytes, fed chunk by chunk.
+
+    Each block of ``limit`` bytes is searched for its first and last line break
+    (``memchr``), so only a line crossing block edges is ever measured: the check
+    costs almost nothing beside reading the bytes.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.last_break = -1  # offset in the whole stream of the last b"\n" seen
+
+    def over(self, chunk: bytes | bytearray, base: int) -> int | None:
+        """Feed the chunk at stream offset ``base``; the start of a too-long line, if any."""
+        limit, size, pos = self.limit, len(chunk), 0
+        while pos < size:
+            end = min(pos + limit, size)
+            first = chunk.find(b"\n", pos, end)
+            if first < 0:
+                if base + end - self.last_break - 1 > limit:
+                    return self.last_break + 1
+            else:
+                if base + first - self.last_break - 1 > limit:
+                    return self.last_break + 1
+                # every line wholly inside this block is shorter than the block
+                self.last_break = base + chunk.rfind(b"\n", first, end)
+            pos = end
+        return None
+
+    def tail_over(self, total: int) -> int | None:
+        """At the end of the stream: the start of a too-long last line, if any."""
+        if total - self.last_break - 1 > self.limit:
+            return self.last_break + 1
+        return None

@@ -62,14 +62,28 @@ def test_one_short_row_mid_file_is_named_not_taken_for_a_one_column_file(
     assert message == "CSV Error on Line: 7; Expected Number of Columns: 10 Found: 3"
 
 
-def test_an_unterminated_quote_and_a_huge_line_are_refused(tmp_path: Path) -> None:
+def test_an_unterminated_quote_is_refused_at_its_line(tmp_path: Path) -> None:
     quote = HEADER + _lines(2) + f'c5,1,2024-08-15,11,,,"{SECRET},99213,,1\n'
     assert _refused(tmp_path, "q.csv", quote.encode()) == (
         "CSV Error on Line: 4; Value with unterminated quote found"
     )
-    huge = HEADER + f"c1,1,2024-08-15,11,,,{SECRET},{'7' * 3_000_000},,1\n"
-    message = _refused(tmp_path, "huge.csv", huge.encode())
-    assert message.startswith("CSV Error on Line: 2; Maximum line size of ")
+
+
+def test_a_line_over_the_limit_is_refused_before_duckdb_reads(tmp_path: Path) -> None:
+    # 40 MB: DuckDB alone returned no rows at all for such a file, without an error
+    huge = f"c1,1,2024-08-15,11,,,{SECRET},99213,,{'7' * 40_000_000}"
+    for name, body in (("last.csv", HEADER + huge), ("mid.csv", HEADER + huge + "\n"
+                       + _lines(2)), ("first.csv", huge)):  # fmt: skip
+        line = 1 if name == "first.csv" else 2
+        assert _refused(tmp_path, name, body.encode()) == (
+            f"line {line} is over 8,388,608 bytes (one claim line)"
+        )
+    # up to the limit, a line is read: a long note is the encounter's to refuse
+    src = tmp_path / "note.csv"
+    src.write_text(HEADER.rstrip("\n") + ",note\n" + ROW.format(n=1).rstrip("\n")
+                   + "," + "n" * 2_000_000 + "\n")  # fmt: skip
+    summary = run_batch([src], tmp_path / "out", home=tmp_path / "home")
+    assert summary["encounters_by_status"] == {"rejected": 1}
 
 
 def test_a_header_that_is_not_utf8_or_too_long_is_refused(tmp_path: Path) -> None:

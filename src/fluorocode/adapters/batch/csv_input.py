@@ -8,6 +8,10 @@ file is then refused for columns it has. So the header is read here (``csv_heade
 and the reader is given its names; a row with too few or too many values is an error at
 its line.
 
+Every line is measured before DuckDB reads the file (``check_line_lengths``): DuckDB
+2.0 returns no rows at all, silently, for a file with a line longer than its read
+buffer (tens of MB), and cannot read one mid-file in parallel.
+
 A read error names the file and DuckDB's line, with the reason, but never the row's text
 (``read_failure``): a claim row may hold a note or a patient's identifiers, and errors
 reach terminals and logs.
@@ -20,11 +24,17 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from fluorocode.adapters.batch.inputs import unreadable
+from fluorocode.adapters._files import LineCheck
+from fluorocode.adapters.batch.inputs import is_remote, unreadable
 from fluorocode.errors import ClaimInputError
 
 #: The longest first line read as a header; a claim-line header is a few hundred bytes.
 MAX_HEADER_BYTES = 64 * 1024
+
+#: The longest line of a claim-line CSV: a row with a note of 1,000,000 characters
+#: (the contract's limit) fits at up to 8 bytes a character. DuckDB is told the same.
+MAX_LINE_BYTES = 8 << 20
+_CHUNK = 1 << 20
 
 #: What a DuckDB read error may say beyond its first line: reasons without row text.
 _SAFE_REASONS = (
@@ -63,12 +73,40 @@ def csv_header(path: Path) -> list[str]:
     return names
 
 
+def check_line_lengths(path: Path) -> None:
+    """Refuse a local CSV with a line over ``MAX_LINE_BYTES``, naming the line; one
+    pass over the bytes, in chunks (``adapters._files.LineCheck``).
+
+    Raises:
+        ClaimInputError: the file and the line.
+    """
+    if is_remote(path):
+        return  # read where Spark reads it
+    check, base = LineCheck(MAX_LINE_BYTES), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            start = check.over(chunk, base)
+            if start is not None:
+                break
+            base += len(chunk)
+        else:
+            start = check.tail_over(base)
+        if start is None:
+            return
+        f.seek(0)
+        line = 1 + f.read(start).count(b"\n")
+    raise unreadable(
+        str(path), f"line {line} is over {MAX_LINE_BYTES:,} bytes (one claim line)"
+    )
+
+
 def reader_sql(path: Path, names: Sequence[str]) -> str:
     """DuckDB's reader of a claim-line CSV with these header ``names``, every value text."""
     columns = ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names)
     return (
         f"read_csv({sql_string(str(path))}, columns = {{{columns}}}, header = true, "
-        "auto_detect = false, delim = ',', quote = '\"', escape = '\"')"
+        "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+        f"max_line_size = {MAX_LINE_BYTES})"
     )
 
 

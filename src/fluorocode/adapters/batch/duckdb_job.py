@@ -115,6 +115,7 @@ class DuckDbJob:
             reader = f"read_parquet({sql_string(str(path))})"
             headers = [r[0] for r in self._read(f"DESCRIBE SELECT * FROM {reader}")]
         else:
+            csv_input.check_line_lengths(path)
             headers = csv_input.csv_header(path)
             reader = csv_input.reader_sql(path, headers)
         found = column_map(headers, str(path))

@@ -144,6 +144,11 @@ def unreadable(where: str, reason: str) -> ClaimInputError:
 _REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
 
 
+def is_remote(path: Path) -> bool:
+    """Whether ``path`` is a URL Spark reads rather than a local file."""
+    return _REMOTE.match(str(path)) is not None
+
+
 def check_local_file(path: Path) -> None:
     """Refuse a local input that is missing or not a regular file, before it is opened:
     a FIFO would block the read and a device would never end it.
@@ -151,7 +156,7 @@ def check_local_file(path: Path) -> None:
     Raises:
         ClaimInputError: naming the path.
     """
-    if _REMOTE.match(str(path)):
+    if is_remote(path):
         return
     try:
         mode = path.stat().st_mode

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fluorocode.adapters.batch import _sql, ptp_sql, rule_sql, summary
+from fluorocode.adapters.batch.csv_input import check_line_lengths
 from fluorocode.adapters.batch.duckdb_job import special_codes
 from fluorocode.adapters.batch.editions import TABLES, EditionMap
 from fluorocode.adapters.batch.encounters import STREAM_COLUMNS, Pending, group
@@ -159,6 +160,8 @@ class SparkJob:
         if kind == "jsonl":
             path = jsonl_to_parquet(path, self.tmp / f"input-{n}.parquet", n)
             kind = "parquet"
+        if kind == "csv":
+            check_line_lengths(path)  # a local file, as DuckDB reads it
         reader = self.spark.read
         df = (
             reader.parquet(str(path))

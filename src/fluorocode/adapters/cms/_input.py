@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, NoReturn
 
+from fluorocode.adapters._files import LineCheck
 from fluorocode.errors import DataSourceError, EditFileFormatError
 
 __all__ = [
@@ -138,37 +139,6 @@ class Content:
     sha256: str
 
 
-class _LineCheck:
-    """Exact longest-line check across chunks (see the module docstring)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.last_break = -1  # offset in the whole stream of the last b"\n" seen
-
-    def over(self, chunk: bytes | bytearray, base: int) -> int | None:
-        """Feed the chunk at stream offset ``base``; the start of a too-long line, if any."""
-        limit, size, pos = self.limit, len(chunk), 0
-        while pos < size:
-            end = min(pos + limit, size)
-            first = chunk.find(b"\n", pos, end)
-            if first < 0:
-                if base + end - self.last_break - 1 > limit:
-                    return self.last_break + 1
-            else:
-                if base + first - self.last_break - 1 > limit:
-                    return self.last_break + 1
-                # every line wholly inside this block is shorter than the block
-                self.last_break = base + chunk.rfind(b"\n", first, end)
-            pos = end
-        return None
-
-    def tail_over(self, total: int) -> int | None:
-        """At the end of the stream: the start of a too-long last line, if any."""
-        if total - self.last_break - 1 > self.limit:
-            return self.last_break + 1
-        return None
-
-
 def read_bounded(
     stream: IO[bytes],
     name: str,
@@ -196,7 +166,7 @@ def read_bounded(
             name, f"{declared:,} bytes uncompressed: more than the {cap:,} allowed"
         )
     allowed = cap if declared is None else declared
-    lines = _LineCheck(limits.max_line_bytes) if text else None
+    lines = LineCheck(limits.max_line_bytes) if text else None
     digest = hashlib.sha256()
     # each chunk is read into one reused buffer, checked and hashed while it is in the
     # CPU cache, then appended to a BytesIO, whose getvalue() hands over its buffer
